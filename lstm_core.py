@@ -32,7 +32,8 @@ def sigmoid(x):
     """The logistic function 1 / (1 + exp(-x)), written so that it never overflows.
 
     exp(-x) overflows for x below about -710; tanh saturates instead, and
-    sigma(x) = (1 + tanh(x / 2)) / 2 is the same function.
+    sigma(x) = (1 + tanh(x / 2)) / 2 is the same function. It is exact to about 1e-16
+    in absolute terms; for x below about -20 the tiny result loses relative precision.
     """
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
@@ -85,7 +86,11 @@ class LSTM:
     def step(self, x_t, h_prev, c_prev):
         """One time step. x_t is (I,) for one sequence or (B, I) for a batch (a row of
         `forward`'s x); h_prev and c_prev are (H, 1) or (H, B). Returns `Gates` of (H, B)."""
-        x, h_prev, c_prev, _ = self._check_inputs(np.asarray(x_t)[None], h_prev, c_prev)
+        x_t = _as_numeric("x_t", x_t, None)
+        if x_t.ndim not in (1, 2):
+            raise ValueError(f"x_t must be (input_size={self.input_size},) or (batch, "
+                             f"input_size={self.input_size}); got shape {x_t.shape}")
+        x, h_prev, c_prev, _ = self._check_inputs(x_t[None], h_prev, c_prev)
         return self._step(x[0].T, h_prev, c_prev, self._params(x.dtype))
 
     def _step(self, x_t, h_prev, c_prev, params):
@@ -115,7 +120,7 @@ class LSTM:
             steps.append(gates)
         if not steps:  # an empty sequence: empty arrays with the right shape
             return Gates(*(np.empty((0, *h.shape), x.dtype) for _ in Gates._fields))
-        return Gates(*(np.stack(field) for field in zip(*steps)))  # each (T, H, B)
+        return Gates(*(np.stack(field) for field in zip(*steps, strict=True)))  # each (T, H, B)
 
     # ---- the fast path: the same numbers, fewer and bigger operations ---------------
 
@@ -145,14 +150,15 @@ class LSTM:
         a = np.empty((B, 4 * H), x.dtype)  # the four gates of one step, reused
         f, i, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
         sig = a[:, :3 * H]
+        half = np.array(0.5, x.dtype)  # a 0-d array: cheaper per call than the float 0.5
         for t in range(T):
-            np.matmul(h, W_hT, out=a)
+            np.dot(h, W_hT, out=a)  # np.dot: less overhead than matmul on tiny arrays
             a += P[t]
             # sigma(x) = (1 + tanh(x/2)) / 2 and the sigmoid rows of W are halved
             # (see _stacked), so a single tanh serves all four gates.
             np.tanh(a, out=a)
-            sig *= 0.5
-            sig += 0.5
+            sig *= half
+            sig += half
             c *= f  # c_t = f_t * c_{t-1} + i_t * g_t, in place
             i *= g
             c += i
