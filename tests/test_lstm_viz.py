@@ -1,0 +1,404 @@
+"""lstm_viz: every slider is moved, and the figure's data is checked against the trace.
+
+Expected values come from the trace arrays (or, for lesson 1, from the logistic formula
+written out here), not from the figure's own helpers."""
+
+import re
+import subprocess
+import sys
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import lstm_viz
+from lstm_core import LSTM
+from lstm_viz import SliderFigure, UnrolledFigure, valve_figure
+
+T, H, I = 100, 32, 3
+NUMBER = re.compile(r"[-+]?\d+\.\d+")
+
+
+def make_lstm(seed, input_size=I, hidden_size=H):
+    """An LSTM with weights from a local generator (no global seeding in tests)."""
+    rng = np.random.default_rng(seed)
+    lstm = LSTM(input_size, hidden_size)
+    for name in ("Wf", "Wi", "Wc", "Wo"):
+        setattr(lstm, name, rng.standard_normal((hidden_size, hidden_size + input_size)))
+    for name in ("bf", "bi", "bc", "bo"):
+        setattr(lstm, name, 0.5 * rng.standard_normal((hidden_size, 1)))
+    return lstm
+
+
+@pytest.fixture(scope="module")
+def data():
+    x = np.random.default_rng(1).standard_normal((T, I))
+    return x, make_lstm(0).trace(x)
+
+
+@pytest.fixture
+def view(data):
+    x, tr = data
+    v = UnrolledFigure(tr, x)
+    yield v
+    v.close()
+
+
+def numbers(text):
+    return [float(s) for s in NUMBER.findall(text)]
+
+
+# ---- import hygiene ----------------------------------------------------------------------
+
+
+def test_import_changes_no_global_state():
+    code = (
+        "import matplotlib, numpy as np\n"
+        "before = dict(matplotlib.rcParams); backend = matplotlib.get_backend()\n"
+        "state = np.random.get_state()[1].copy()\n"
+        "import lstm_viz\n"
+        "after = dict(matplotlib.rcParams)\n"
+        "changed = sorted(k for k in before if before[k] != after[k])\n"
+        "assert not changed, changed\n"
+        "assert matplotlib.get_backend() == backend\n"
+        "assert (np.random.get_state()[1] == state).all(), 'global numpy seed changed'\n"
+        "import matplotlib.pyplot as plt\n"
+        "assert plt.get_fignums() == [], 'import made a figure'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_building_a_figure_leaves_rcparams_alone(data):
+    import matplotlib
+
+    before = dict(matplotlib.rcParams)
+    v = UnrolledFigure(data[1], data[0])
+    v.set(t=5, unit=2)
+    _ = v.png()
+    v.close()
+    w = valve_figure()
+    w.close()
+    after = dict(matplotlib.rcParams)
+    assert [k for k in before if before[k] != after[k]] == []
+
+
+# ---- lesson 3: the time slider -----------------------------------------------------------
+
+
+def test_default_view(view, data):
+    x, tr = data
+    assert view.values == {"t": 10, "unit": 0}
+    assert view.defaults == {"t": 10, "unit": 0}
+    for cur in view.cursors:
+        assert list(cur.get_xdata()) == [10, 10]
+    # the heatmaps hold the trace, units by time
+    for field in "figoch":
+        np.testing.assert_array_equal(view.images[field].get_array(),
+                                      getattr(tr, field)[:, :, 0].T)
+    assert view.figure.get_layout_engine() is None  # fixed axes: no layout cost per redraw
+
+
+@pytest.mark.parametrize("t", [0, 1, 37, 99])
+def test_time_slider_moves_every_cursor_and_the_numbers(view, data, t):
+    x, tr = data
+    unit = 7
+    view.set(t=t, unit=unit)
+    assert view.controls["t"].value == t
+    for cur in view.cursors:  # input, six heatmaps, two unit panels
+        assert list(cur.get_xdata()) == [t, t]
+    assert len(view.cursors) == 9
+    nums = numbers(view.readout.get_text())
+    f, i, g, o, c, h = (getattr(tr, k)[t, unit, 0] for k in "figoch")
+    c_prev = tr.c[t - 1, unit, 0] if t > 0 else 0.0
+    expected = [*x[t],  # x_t
+                tr.f_pre[t, unit, 0], f, tr.i_pre[t, unit, 0], i,
+                tr.g_pre[t, unit, 0], g, tr.o_pre[t, unit, 0], o,
+                f, c_prev, i, g, c,  # c_t = f_t * c_{t-1} + i_t * g_t
+                o, c, h]  # h_t = o_t * tanh(c_t)
+    np.testing.assert_allclose(nums, expected, atol=6e-4)
+    assert view.readout.get_text().splitlines()[0] == f"{t}, {unit}"
+    # the unit panels' dots sit at (t, value)
+    for field, dot in view.unit_dots.items():
+        assert dot.get_xdata()[0] == t
+        assert dot.get_ydata()[0] == pytest.approx(getattr(tr, field)[t, unit, 0])
+    # the HTML mirror says the same as the figure
+    assert f"{f:+.4f}" in view.text_widget.value and f"{h:+.4f}" in view.text_widget.value
+
+
+def test_readout_text_is_labels_and_numbers(view, data):
+    x, tr = data
+    view.set(t=42, unit=3)
+    text = view.readout_text()
+    assert text.splitlines()[0].startswith("step t, unit")
+    assert "c_t = f_t⊙c_{t-1} + i_t⊙g_t" in text
+    assert f"{tr.h[42, 3, 0]:+.4f}" in text
+    # static labels and moving numbers line up row by row
+    assert (len(view.readout_labels.get_text().splitlines())
+            == len(view.readout.get_text().splitlines()))
+
+
+def test_unit_selector_follows_one_unit(view, data):
+    x, tr = data
+    for unit in (0, 5, 31):
+        view.set(unit=unit)
+        for field, line in view.unit_lines.items():
+            np.testing.assert_array_equal(line.get_ydata(), getattr(tr, field)[:, unit, 0])
+        for box in view.unit_boxes:
+            assert box.get_y() == unit - 0.5
+        assert all(f"unit {unit}:" in ttl.get_text() for ttl in view.unit_titles)
+        assert view.readout.get_text().splitlines()[0] == f"10, {unit}"
+
+
+def test_widget_value_change_is_the_same_path_as_set(view, data):
+    tr = data[1]
+    view.controls["t"].value = 55  # what a drag in the browser does
+    assert list(view.cursors[3].get_xdata()) == [55, 55]
+    assert f"{tr.f[55, 0, 0]:+.4f}" in view.readout.get_text()
+    view.controls["unit"].value = 4
+    np.testing.assert_array_equal(view.unit_lines["c"].get_ydata(), tr.c[:, 4, 0])
+
+
+def test_reset_returns_to_the_default(view):
+    view.set(t=80, unit=9)
+    view.reset()
+    assert view.values == view.defaults == {"t": 10, "unit": 0}
+    assert list(view.cursors[0].get_xdata()) == [10, 10]
+    assert view.readout.get_text().splitlines()[0] == "10, 0"
+
+
+def test_set_runs_update_once_for_a_batch(view):
+    before = view.moves
+    view.set(t=20, unit=2)
+    assert view.moves == before + 1
+    view.set(t=20, unit=2)  # nothing changed: no update
+    assert view.moves == before + 1
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"t": 100}, ValueError, r"t must be in \[0, 99\]; got 100"),
+    ({"t": -1}, ValueError, r"t must be in \[0, 99\]"),
+    ({"t": 2.5}, TypeError, "t must be an integer"),
+    ({"t": "3"}, TypeError, "t must be a number"),
+    ({"unit": 32}, ValueError, "unit must be one of"),
+    ({"speed": 1}, ValueError, r"unknown control\(s\) \['speed'\]"),
+])
+def test_bad_slider_values_are_errors(view, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        view.set(**kwargs)
+    assert view.values == {"t": 10, "unit": 0}  # nothing moved
+
+
+def test_bad_traces_are_errors(data):
+    x, tr = data
+    with pytest.raises(TypeError, match="lstm_core.Gates"):
+        UnrolledFigure(np.zeros((T, H)), x)
+    bad = tr._replace(c=tr.c[:, :5])  # c has 5 units, f has 32
+    with pytest.raises(ValueError, match=r"trace.c must have the shape of trace.f"):
+        UnrolledFigure(bad, x)
+    with pytest.raises(ValueError, match=r"must be \(T, H, B\) or \(T, H\); got shape"):
+        UnrolledFigure(tr._replace(f=tr.f[0, 0]), x)
+    with pytest.raises(ValueError, match=r"x must be \(T, I\) or \(T, B, I\) with T = 100"):
+        UnrolledFigure(tr, x[:50])
+    with pytest.raises(ValueError, match=r"t must be in \[0, 99\]; got 100"):
+        UnrolledFigure(tr, x, t=100)
+    with pytest.raises(ValueError, match=r"unit must be in \[0, 31\]; got 40"):
+        UnrolledFigure(tr, x, unit=40)
+    with pytest.raises(ValueError, match="batch must be in"):
+        UnrolledFigure(tr, x, batch=1)
+    nan = tr._replace(h=np.full_like(tr.h, np.nan))
+    with pytest.raises(ValueError, match="trace.h must be finite"):
+        UnrolledFigure(nan, x)
+    plt.close("all")
+
+
+def test_batch_and_short_sequences():
+    lstm = make_lstm(3, input_size=2, hidden_size=4)
+    x = np.random.default_rng(2).standard_normal((6, 3, 2))  # T=6, B=3
+    tr = lstm.trace(x)
+    v = UnrolledFigure(tr, x, batch=2)
+    assert v.values["t"] == 5  # default step 10 is past the end: the last step
+    v.set(t=3, unit=1)
+    assert f"{tr.h[3, 1, 2]:+.4f}" in v.readout.get_text()
+    np.testing.assert_array_equal(v.images["c"].get_array(), tr.c[:, :, 2].T)
+    v.close()
+
+
+# ---- swapping the data in place (lessons 6 and 7) -----------------------------------------
+
+
+def test_checkpoint_slider_swaps_the_heatmaps_in_place(data):
+    x, tr0 = data
+    tr1 = make_lstm(5).trace(x)
+    v = UnrolledFigure(None, x, checkpoints=[tr0, tr1], checkpoint_labels=["start", "end"])
+    images_before = {k: id(im) for k, im in v.images.items()}
+    assert v.values == {"t": 10, "unit": 0, "checkpoint": 0}
+    np.testing.assert_array_equal(v.images["f"].get_array(), tr0.f[:, :, 0].T)
+    v.set(checkpoint=1, t=30, unit=2)
+    for field in "figoch":
+        np.testing.assert_array_equal(v.images[field].get_array(), getattr(tr1, field)[:, :, 0].T)
+    assert {k: id(im) for k, im in v.images.items()} == images_before  # same artists
+    np.testing.assert_array_equal(v.unit_lines["h"].get_ydata(), tr1.h[:, 2, 0])
+    assert f"{tr1.c[30, 2, 0]:+.4f}" in v.readout.get_text()
+    assert "(end)" in v.readout.get_text()
+    v.reset()
+    np.testing.assert_array_equal(v.images["o"].get_array(), tr0.o[:, :, 0].T)
+    assert "(start)" in v.readout.get_text()
+    v.close()
+
+
+def test_set_trace_from_your_own_control(view, data):
+    x, _ = data
+    tr1 = make_lstm(9).trace(x)
+    view.set(t=12, unit=6)
+    view.set_trace(tr1)
+    np.testing.assert_array_equal(view.images["g"].get_array(), tr1.g[:, :, 0].T)
+    assert f"{tr1.i[12, 6, 0]:+.4f}" in view.readout.get_text()
+    with pytest.raises(ValueError, match=r"\(T, H\) = \(100, 32\)"):
+        view.set_trace(make_lstm(1).trace(x[:20]))
+
+
+# ---- drawing: blitting under Agg, a full redraw keeps the cursor ----------------------------
+
+
+def _column_darkness(view, ax, t):
+    """Mean darkness of the pixel column at step t inside `ax` (the cursor is black)."""
+    buf = np.asarray(view.canvas.buffer_rgba())[:, :, :3].astype(float)
+    height = buf.shape[0]
+    x_px, _ = ax.transData.transform((t, 0))
+    y0, y1 = ax.get_window_extent().y0, ax.get_window_extent().y1
+    col = buf[int(height - y1) + 3:int(height - y0) - 3, int(round(x_px))]
+    return 255 - col.mean()
+
+
+def test_moves_blit_only_the_moving_artists(view):
+    assert view.blitting
+    view.draw()  # a full draw caches the background (what the first display does)
+    assert view._background is not None
+    ax = view.axes["x"]  # the input panel: a thin line plot, mostly white
+    assert _column_darkness(view, ax, 10) > 150  # the cursor at the default step
+    before = _column_darkness(view, ax, 60)
+    view.set(t=60)
+    assert _column_darkness(view, ax, 60) > 150 > before
+    assert _column_darkness(view, ax, 10) < 150  # the old cursor is gone
+    view.canvas.draw()  # a full redraw (resize, zoom) keeps the cursor: draw_event redraws it
+    assert _column_darkness(view, ax, 60) > 150
+
+
+def test_without_blitting_every_move_asks_for_a_redraw(data, monkeypatch):
+    x, tr = data
+    v = UnrolledFigure(tr, x, blit=False)
+    calls = []
+    monkeypatch.setattr(v.canvas, "draw_idle", lambda: calls.append(1))
+    v.set(t=3)
+    v.set(unit=1)
+    assert len(calls) == 2
+    v.close()
+
+
+def test_snapshot_is_a_png_of_the_current_view(view):
+    from IPython.display import Image
+
+    img = view.snapshot()
+    assert isinstance(img, Image)
+    assert img.data[:8] == b"\x89PNG\r\n\x1a\n"
+    view.set(t=70)
+    assert view.png() != img.data  # the cursor and the numbers moved
+    view.reset()
+    assert view.png() == img.data
+
+
+def test_widget_holds_the_controls_and_the_text(view):
+    box = view.widget
+    assert isinstance(box, widgets.VBox)
+    assert list(box.children[0].children) == list(view.controls.values())
+    assert view.text_widget in box.children
+
+
+# ---- the machinery on its own (what lessons 2, 4, 5 build on) ----------------------------
+
+
+def test_module_docstring_example_runs():
+    doc = lstm_viz.__doc__
+    block = []
+    for line in doc.split("::\n", 1)[1].splitlines()[1:]:  # the indented block after "::"
+        if line and not line.startswith("    "):
+            break
+        block.append(line[4:])
+    code = "\n".join(block)
+    code = code.replace("view.show()", "pass")
+    namespace = {}
+    exec(compile(code, "lstm_viz docstring", "exec"), namespace)
+    view = namespace["view"]
+    assert view.values == {"t": 30}
+    assert "0.0424" in namespace["label"].get_text()  # 0.9 ** 30
+    view.close()
+
+
+def test_slider_figure_checks_its_arguments():
+    fig = lstm_viz.new_figure()
+    (line,) = fig.add_axes([0.1, 0.1, 0.8, 0.8]).plot([0, 1])
+    ok = {"a": widgets.IntSlider(1, min=0, max=5)}
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        SliderFigure("fig", ok, lambda a: None, [line])
+    with pytest.raises(TypeError, match="non-empty dict"):
+        SliderFigure(fig, {}, lambda a: None, [line])
+    with pytest.raises(TypeError, match="control 'a' must be an ipywidgets value widget"):
+        SliderFigure(fig, {"a": 3}, lambda a: None, [line])
+    with pytest.raises(TypeError, match="update must be callable"):
+        SliderFigure(fig, ok, None, [line])
+    with pytest.raises(ValueError, match="full_redraw names unknown controls"):
+        SliderFigure(fig, ok, lambda a: None, [line], full_redraw=("b",))
+    plt.close(fig)
+
+
+def test_float_slider_and_dropdown_controls():
+    fig = lstm_viz.new_figure()
+    (line,) = fig.add_axes([0.1, 0.1, 0.8, 0.8]).plot([0, 1], [0, 0])
+    seen = []
+
+    def update(scale, kind):
+        seen.append((scale, kind))
+        line.set_ydata([0, scale if kind == "up" else -scale])
+
+    v = SliderFigure(fig, {"scale": widgets.FloatSlider(0.5, min=0, max=2),
+                           "kind": widgets.Dropdown(options=["up", "down"], value="up")},
+                     update, [line])
+    assert line.get_animated()
+    v.set(scale=1.5, kind="down")
+    assert list(line.get_ydata()) == [0, -1.5]
+    assert seen[-1] == (1.5, "down")
+    with pytest.raises(ValueError, match=r"scale must be in \[0.0, 2.0\]; got 3"):
+        v.set(scale=3)
+    with pytest.raises(ValueError, match=r"kind must be one of \['up', 'down'\]"):
+        v.set(kind="sideways")
+    v.reset()
+    assert list(line.get_ydata()) == [0, 0.5]
+    v.close()
+
+
+# ---- lesson 1: the valve ------------------------------------------------------------------
+
+
+def logistic(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+@pytest.mark.parametrize("w, b, x", [(2.0, 0.0, 1.0), (-3.0, 1.5, 0.5), (6.0, -6.0, -3.0)])
+def test_valve_sliders(w, b, x):
+    v = valve_figure()
+    v.set(w=w, b=b, x=x)
+    gate = logistic(w * x + b)
+    np.testing.assert_allclose(v.passed.get_ydata(), gate * v.signal, atol=1e-12)
+    assert v.gate_value() == pytest.approx(gate)
+    assert f"= {gate:.4f}" in v.readout.get_text()
+    assert f"{100 * gate:.1f}%" in v.readout.get_text()
+    assert f"tanh({w * x + b:.2f}) = {np.tanh(w * x + b):.4f}" in v.readout.get_text()
+    v.reset()
+    assert v.values == {"w": 2.0, "b": 0.0, "x": 1.0}
+    np.testing.assert_allclose(v.passed.get_ydata(), logistic(2.0) * v.signal, atol=1e-12)
+    v.close()
