@@ -150,20 +150,23 @@ class LSTM:
         a = np.empty((B, 4 * H), x.dtype)  # the four gates of one step, reused
         f, i, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
         sig = a[:, :3 * H]
-        half = np.array(0.5, x.dtype)  # a 0-d array: cheaper per call than the float 0.5
+        # At teaching sizes each call's overhead is most of a step's time: hence np.dot
+        # (cheaper than matmul on tiny arrays), the output array passed positionally
+        # (cheaper than out=), and a 0-d array 0.5 (cheaper than the Python float).
+        half = np.array(0.5, x.dtype)
         for t in range(T):
-            np.dot(h, W_hT, out=a)  # np.dot: less overhead than matmul on tiny arrays
+            np.dot(h, W_hT, a)  # a = h_{t-1} W_h^T, written into a
             a += P[t]
             # sigma(x) = (1 + tanh(x/2)) / 2 and the sigmoid rows of W are halved
             # (see _stacked), so a single tanh serves all four gates.
-            np.tanh(a, out=a)
+            np.tanh(a, a)
             sig *= half
             sig += half
             c *= f  # c_t = f_t * c_{t-1} + i_t * g_t, in place
             i *= g
             c += i
             h = outputs[t]
-            np.tanh(c, out=h)  # h_t = o_t * tanh(c_t), written straight into outputs
+            np.tanh(c, h)  # h_t = o_t * tanh(c_t), written straight into outputs
             h *= o
         return outputs.transpose(0, 2, 1), h.T.copy(), c.T.copy()
 
