@@ -110,6 +110,7 @@ class LSTM:
 
         x is (T, I), or (T, B, I) for a batch. Returns `Gates` whose fields are
         (T, H, B), indexed by time: `trace.f[t]` is f_t. Missing states are zeros.
+        An empty sequence (T = 0) gives fields of shape (0, H, B).
         """
         x, h, c, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
         params = self._params(x.dtype)
@@ -120,6 +121,7 @@ class LSTM:
             steps.append(gates)
         if not steps:  # an empty sequence: empty arrays with the right shape
             return Gates(*(np.empty((0, *h.shape), x.dtype) for _ in Gates._fields))
+        _check_overflow(h, c)
         return Gates(*(np.stack(field) for field in zip(*steps, strict=True)))  # each (T, H, B)
 
     # ---- the fast path: the same numbers, fewer and bigger operations ---------------
@@ -168,6 +170,7 @@ class LSTM:
             h = outputs[t]
             np.tanh(c, h)  # h_t = o_t * tanh(c_t), written straight into outputs
             h *= o
+        _check_overflow(h, c)
         return outputs.transpose(0, 2, 1), h.T.copy(), c.T.copy()
 
     def _stacked(self, dtype):
@@ -324,6 +327,14 @@ def _check_finite(name, arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"{name} must be finite; found {arr[tuple(bad)]} at index "
                          f"{tuple(int(j) for j in bad)}")
+
+
+def _check_overflow(h, c):
+    # Finite inputs can still overflow W z (|x| near 1e308): inf - inf gives NaN, and a
+    # NaN reaches the last h or c, so checking those two catches it without a silent answer.
+    if not (np.isfinite(h).all() and np.isfinite(c).all()):
+        raise ValueError("the LSTM produced NaN or infinite states: W z overflowed; "
+                         "expected inputs, states and weights of moderate size")
 
 
 def _to_numpy(value):

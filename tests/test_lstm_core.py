@@ -543,3 +543,18 @@ def _without(sd, key):
 def test_bad_state_dict(change, error, word):
     with pytest.raises(error, match=word):
         LSTM.from_torch(change(torch_layout()))
+
+
+def test_overflow_gives_an_error_or_finite_numbers_never_nan():
+    lstm = LSTM(2, 1)
+    for name in ("Wf", "Wi", "Wc", "Wo"):
+        setattr(lstm, name, np.array([[0.5, 3.0, -3.0]]))  # 3e308 - 3e308: inf - inf = NaN
+    x = np.full((3, 2), 1e308)  # finite, so the input check lets it through
+    with np.errstate(over="ignore", invalid="ignore"):
+        for run in (lstm.forward, lstm.trace):
+            try:
+                result = run(x)
+            except ValueError as e:
+                assert "overflowed" in str(e)
+            else:  # BLAS may fuse the multiply-add and get the exact 0
+                assert all(np.isfinite(v).all() for v in result)
