@@ -177,7 +177,9 @@ class SliderFigure:
     controls  {name: widget} (IntSlider, FloatSlider, Dropdown, SelectionSlider, ...);
               each widget's value when passed is that control's default.
     update    update(**values) gets every control's current value by name and changes the
-              moving artists in place. It must not add or remove artists.
+              moving artists in place. It must not add or remove artists. It may return True
+              when it also changed static artists (axes limits, image data): that move then
+              redraws the whole figure instead of blitting.
     artists   the artists that `update` changes. They are marked animated: a full draw
               leaves them out of the cached background and they are drawn on top of it.
     blit      "auto" (blit where the canvas has an Agg buffer: ipympl and Agg), True, or
@@ -250,16 +252,15 @@ class SliderFigure:
             self._check_value(name, value)
         changed = {n: v for n, v in values.items() if self.controls[n].value != v}
         if not changed:
-            return self
+            return
         with self._hold():
             for name, value in changed.items():
                 self.controls[name].value = value
         self._run_update(full=any(n in self.full_redraw for n in changed))
-        return self
 
     def reset(self):
         """Every control back to its default (the view a saved notebook should show)."""
-        return self.set(**self.defaults)
+        self.set(**self.defaults)
 
     def _check_value(self, name, value):
         w = self.controls[name]
@@ -293,7 +294,8 @@ class SliderFigure:
             self.controls[n] is change["owner"] for n in self.full_redraw))
 
     def _run_update(self, full=False):
-        self._update(**self.values)
+        if self._update(**self.values):  # update says it changed static artists too
+            full = True
         self.moves += 1
         if self._text is not None:
             self.text_widget.value = f"<pre>{html.escape(self._text(**self.values))}</pre>"
@@ -454,7 +456,8 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
         x_cursor.set_xdata([x, x])
         passed.set_ydata(gate * signal)
         readout.set_text(
-            f"σ(w·x + b) = σ({w:.2f}·{x:.2f} + {b:.2f}) = σ({a:.2f}) = {gate:.4f}"
+            f"σ(w·x + b) = σ({w:.2f}·{x:.2f} {'-' if b < 0 else '+'} {abs(b):.2f})"
+            f" = σ({a:.2f}) = {gate:.4f}"
             f"   → lets {100 * gate:.1f}% of the signal through\n"
             f"tanh(w·x + b) = tanh({a:.2f}) = {np.tanh(a):.4f}"
             "   (signed: a value to write, not a valve)")
@@ -678,8 +681,6 @@ class UnrolledFigure(SliderFigure):
         ax_us = fig.add_axes([0.55, 0.05, 0.38, 0.16])
         self.axes["unit_gates"], self.axes["unit_signed"] = ax_ug, ax_us
         ax_ug.set_ylim(-0.05, 1.05)
-        lim = max(1.0, self.c_limit) * 1.08
-        ax_us.set_ylim(-lim, lim)
         ax_us.axhline(0, color="0.75", lw=1)
         self.unit_lines, self.unit_dots = {}, {}
         steps = np.arange(T)
@@ -689,15 +690,14 @@ class UnrolledFigure(SliderFigure):
             (ln,) = ax.plot(steps, np.zeros(T), color=color, lw=2, label=f"${field}_t$")
             (dot,) = ax.plot([0], [0], "o", color=color, ms=8, mec="black")
             self.unit_lines[field], self.unit_dots[field] = ln, dot
-        self.unit_titles = []
-        for ax, what in ((ax_ug, "gates"), (ax_us, "candidate, cell, hidden")):
+        # Static titles: the readout's first line and the boxed row name the unit (a title
+        # with mathtext redrawn on every move would cost ~2 ms).
+        for ax, what in ((ax_ug, "gates $f_t, i_t, o_t$"), (ax_us, "$g_t, c_t, h_t$")):
             ax.set_xlim(-0.5, T - 0.5)
-            style_axes(ax, "", "time step $t$", None)
+            style_axes(ax, f"the selected unit: {what}", "time step $t$", None)
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=FONT["legend"],
                       frameon=False)
-            self.unit_titles.append(ax.set_title(f"unit 0: {what}", fontsize=FONT["title"]))
             self.cursors.append(add_cursor(ax, 0))
-        self._unit_title_what = ["gates $f_t, i_t, o_t$", "$g_t, c_t, h_t$"]
 
         # the numbers at (t, unit)
         # Two monospace texts on the same lines: the labels, drawn once with the static part,
@@ -717,15 +717,24 @@ class UnrolledFigure(SliderFigure):
             transform=mtransforms.offset_copy(ax_text.transAxes, fig, x=offset, y=0,
                                               units="points"))
         self._moving = (self.cursors + self.unit_boxes + list(self.unit_lines.values())
-                        + list(self.unit_dots.values()) + self.unit_titles + [self.readout])
+                        + list(self.unit_dots.values()) + [self.readout])
         return fig
 
     # -- updating (every move)
 
     def _update_view(self, t, unit, checkpoint=None):
+        static_changed = False
         if checkpoint is not None and checkpoint != self._shown_checkpoint:
             self._swap(self._checkpoints[checkpoint])
             self._shown_checkpoint = checkpoint
+            static_changed = True
+        # the signed panel's scale follows the selected unit (half-unit steps, at least +-1)
+        peak = max(1.0, max(float(np.abs(self.data[k][:, unit]).max()) for k in "gch"))
+        lim = np.ceil(peak * 1.08 * 2) / 2
+        ax_us = self.axes["unit_signed"]
+        if ax_us.get_ylim() != (-lim, lim):
+            ax_us.set_ylim(-lim, lim)
+            static_changed = True  # tick labels changed: a full redraw, not a blit
         for cur in self.cursors:
             cur.set_xdata([t, t])
         for box in self.unit_boxes:
@@ -733,9 +742,8 @@ class UnrolledFigure(SliderFigure):
         for field, ln in self.unit_lines.items():
             ln.set_ydata(self.data[field][:, unit])
             self.unit_dots[field].set_data([t], [self.data[field][t, unit]])
-        for ttl, what in zip(self.unit_titles, self._unit_title_what, strict=True):
-            ttl.set_text(f"unit {unit}: {what}")
         self.readout.set_text(self.readout_numbers(t, unit))
+        return static_changed
 
     def _swap(self, data):
         """Put new (T, H) data into the existing artists (no new artists)."""
@@ -750,8 +758,6 @@ class UnrolledFigure(SliderFigure):
         if limit > self.c_limit:  # keep the colour scale unless the new cell state exceeds it
             self.c_limit = limit
             self.images["c"].set_clim(-limit, limit)
-            lim = max(1.0, limit) * 1.08
-            self.axes["unit_signed"].set_ylim(-lim, lim)
 
     def set_trace(self, trace, x=None):
         """Swap in another trace of the same (T, H) (e.g. the same model at another training
@@ -766,7 +772,6 @@ class UnrolledFigure(SliderFigure):
         self._swap(data)
         self._update_view(**{k: v for k, v in self.values.items() if k != "checkpoint"})
         self.refresh(full=True)
-        return self
 
     # -- reading (what notebook cells print and tests assert)
 
@@ -795,7 +800,8 @@ class UnrolledFigure(SliderFigure):
             head += f"   ({self.checkpoint_labels[self._shown_checkpoint]})"
         rows = [("step t, unit", head)]
         if "x" in v:
-            xs = ", ".join(f"{a:.3f}" for a in v["x"][:4]) + (", …" if len(v["x"]) > 4 else "")
+            xs = ", ".join(f"{a + 0.0:.3f}" for a in np.round(v["x"][:4], 3))  # no -0.000
+            xs += ", …" if len(v["x"]) > 4 else ""
             rows.append(("x_t", f"[{xs}]"))
         for k, fn in (("f", "σ"), ("i", "σ"), ("g", "tanh"), ("o", "σ")):
             if k + "_pre" in v:

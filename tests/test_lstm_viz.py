@@ -150,7 +150,6 @@ def test_unit_selector_follows_one_unit(view, data):
             np.testing.assert_array_equal(line.get_ydata(), getattr(tr, field)[:, unit, 0])
         for box in view.unit_boxes:
             assert box.get_y() == unit - 0.5
-        assert all(f"unit {unit}:" in ttl.get_text() for ttl in view.unit_titles)
         assert view.readout.get_text().splitlines()[0] == f"10, {unit}"
 
 
@@ -402,3 +401,28 @@ def test_valve_sliders(w, b, x):
     assert v.values == {"w": 2.0, "b": 0.0, "x": 1.0}
     np.testing.assert_allclose(v.passed.get_ydata(), logistic(2.0) * v.signal, atol=1e-12)
     v.close()
+
+
+def test_signed_unit_panel_scales_to_the_selected_unit(view, data, monkeypatch):
+    tr = data[1]
+    peaks = np.abs(np.stack([tr.g, tr.c, tr.h]))[:, :, :, 0].max(axis=(0, 1))  # per unit
+    big, small = int(np.argmax(peaks)), int(np.argmin(peaks))
+    assert peaks[big] > 1.5  # this trace has a unit whose cell state leaves (-1, 1)
+    full = []
+    monkeypatch.setattr(view.canvas, "draw_idle", lambda: full.append(1))
+    view.set(unit=big)
+    low, high = view.axes["unit_signed"].get_ylim()
+    assert -low == high >= peaks[big]  # symmetric and the whole line is visible
+    assert full  # new tick labels: a full redraw, not a blit
+    view.set(unit=small)
+    assert view.axes["unit_signed"].get_ylim() == (-1.5, 1.5)  # at least +-1, half steps
+    n = len(full)
+    view.draw()
+    view.set(t=50)  # same unit, same scale: blitted, no full redraw
+    assert len(full) == n
+
+
+def test_set_and_reset_return_nothing_to_display(view):
+    # a notebook cell ending with view.set(...) must not display the widget a second time
+    assert view.set(t=3) is None
+    assert view.reset() is None
