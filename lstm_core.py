@@ -137,27 +137,29 @@ class LSTM:
         T, B, I = x.shape
         H = self.hidden_size
         W, b = self._stacked(x.dtype)  # (4H, H + I), (4H,), rows f, i, o, g
-        W_hT = np.ascontiguousarray(W[:, :H].T)  # (H, 4H)
+        W_h = np.ascontiguousarray(W[:, :H])  # (4H, H)
         W_xT = np.ascontiguousarray(W[:, H:].T)  # (I, 4H)
 
         # One matrix product for the input part of all T steps at once;
-        # only the recurrent product h_{t-1} W_h^T has to wait for the previous step.
+        # only the recurrent product W_h h_{t-1} has to wait for the previous step.
         P = self._buffer(x.dtype, T * B * 4 * H).reshape(T * B, 4 * H)
-        np.matmul(x.reshape(T * B, I), W_xT, out=P)
+        np.matmul(x.reshape(T * B, I), W_xT, out=P)  # row b of step t: W_x x_t
         P += b
-        P = P.reshape(T, B, 4 * H)
+        P = P.reshape(T, B, 4 * H).transpose(0, 2, 1)  # (T, 4H, B): step t is P[t]
 
-        outputs = np.empty((T, B, H), x.dtype)  # rows inside the loop: (B, H)
-        h, c = h0.T, c0.T.copy()  # (B, H)
-        a = np.empty((B, 4 * H), x.dtype)  # the four gates of one step, reused
-        f, i, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        sig = a[:, :3 * H]
+        outputs = np.empty((T, H, B), x.dtype)
+        h, c = h0, c0.copy()  # (H, B)
+        a = np.empty((4 * H, B), x.dtype)  # the four gates of one step, reused
+        f, i, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        sig = a[:3 * H]
         # At teaching sizes each call's overhead is most of a step's time: hence np.dot
         # (cheaper than matmul on tiny arrays), the output array passed positionally
         # (cheaper than out=), and a 0-d array 0.5 (cheaper than the Python float).
+        # Columns (4H, B), as in the equations, also suit BLAS: W_h h ran 2x faster
+        # here than the same product in rows, h^T W_h^T, at batch 64.
         half = np.array(0.5, x.dtype)
         for t in range(T):
-            np.dot(h, W_hT, a)  # a = h_{t-1} W_h^T, written into a
+            np.dot(W_h, h, a)  # a = W_h h_{t-1}, written into a
             a += P[t]
             # sigma(x) = (1 + tanh(x/2)) / 2 and the sigmoid rows of W are halved
             # (see _stacked), so a single tanh serves all four gates.
@@ -171,7 +173,7 @@ class LSTM:
             np.tanh(c, h)  # h_t = o_t * tanh(c_t), written straight into outputs
             h *= o
         _check_overflow(h, c)
-        return outputs.transpose(0, 2, 1), h.T.copy(), c.T.copy()
+        return outputs, h.copy(), c
 
     def _stacked(self, dtype):
         """One big matrix for all the gates is faster than four smaller ones.
