@@ -17,7 +17,7 @@ from other processes hits all of them alike), median of many samples:
   when torch is importable (inputs already tensors; the same weights via `to_torch`);
 - floor:    the per-step floor of this machine: a loop of T steps that each make one
   tiny product and four tiny in-place ufuncs on the step's shapes, in their cheapest
-  call forms: `np.dot(h, W, a)` with h (B, H) and W (H, 4H), then `a += p[t]`,
+  call forms: `np.dot(W, h, a)` with W (4H, H) and h (H, B), then `a += p[t]`,
   `np.tanh(a, a)`, `h *= gate`, `h += update` -- a product, a bias, a nonlinearity and a
   state update, the least any recurrent step costs in numpy. An LSTM step needs nine
   ufuncs by its equations (see forward), so the script also prints what one tiny ufunc
@@ -75,13 +75,13 @@ def inner(lstm, x, h0, c0):
 def make_floor(B, T, H):
     """The per-step floor: one tiny product and four tiny in-place ufuncs per step."""
     rng = np.random.default_rng(0)
-    W = rng.normal(size=(H, 4 * H)) / math.sqrt(H)  # (H, 4H)
-    p = rng.normal(size=(T, B, 4 * H))  # what the input projection would give
-    h, a = np.zeros((B, H)), np.empty((B, 4 * H))
+    W = rng.normal(size=(4 * H, H)) / math.sqrt(H)  # (4H, H)
+    p = rng.normal(size=(T, 4 * H, B))  # what the input projection would give
+    h, a = np.zeros((H, B)), np.empty((4 * H, B))
 
-    def floor(h=h, a=a, gate=a[:, :H], update=a[:, H:2 * H]):
+    def floor(h=h, a=a, gate=a[:H], update=a[H:2 * H]):
         for t in range(T):
-            np.dot(h, W, a)
+            np.dot(W, h, a)
             a += p[t]
             np.tanh(a, a)
             h *= gate
