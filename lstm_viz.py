@@ -30,8 +30,24 @@ A lesson builds its own slider figure in about ten lines::
     view.set(t=30)           # what tests and notebook cells call; view.reset() goes back
 
 Under `%matplotlib widget` (ipympl) the canvas is a widget and `view.widget` is
-`VBox([controls, canvas])`. Under plain Agg (pytest, scripts) everything but the live canvas
-works: `set`, `reset`, `values`, `snapshot`, `png`, and the artists can be inspected.
+`VBox([controls, canvas, text])`. Under plain Agg (pytest, scripts) everything but the live
+canvas works: `set`, `reset`, `values`, `snapshot`, `png`, and the artists can be inspected.
+
+More of the machinery, when a lesson needs it:
+- `text=lambda **values: "..."`: the numbers the figure shows, also as text in an HTML widget
+  under the canvas (`view.text_widget`), which a screen reader or a browser test can read.
+- `update` may return True when it changed static artists too (axes limits, image data): that
+  move redraws the whole figure instead of blitting. `full_redraw=("name",)` says the same
+  for every move of one control (e.g. a checkpoint slider that swaps heatmaps).
+- A static image of a view at another setting: `view.set(...)`, `view.snapshot()`, `view.reset()`.
+- In a notebook, never end a cell with the view object unless you mean to display it again.
+- Moves are blitted where the canvas has an Agg buffer (ipympl, Agg): the moving artists are
+  marked animated, the background is cached after every full draw (`draw_event`) and each move
+  restores it and draws only the moving artists. Keep moving text short: drawing text costs
+  ~55 us per character in matplotlib 3.11, the largest part of a move.
+- Lesson 3's figure for another model or several checkpoints:
+  `UnrolledFigure(None, x, checkpoints=[trace0, trace1, ...], checkpoint_labels=[...])`, or
+  `view.set_trace(trace)` from your own control.
 
 Conventions shared by every lesson (use the constants, do not restyle per lesson):
 - gates (values in (0, 1)): `GATE_CMAP` (viridis) with limits 0 and 1;
@@ -61,6 +77,7 @@ from matplotlib.font_manager import FontProperties
 
 __all__ = [
     "CURSOR_STYLE",
+    "DPI",
     "FONT",
     "GATE_CMAP",
     "GATE_LIMITS",
@@ -431,7 +448,7 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
     ax_curve.axhline(0, color="0.7", lw=1)
     ax_curve.axhspan(0, 1, color="#440154", alpha=0.06, lw=0)  # where a gate can live
     ax_sig.set_xlim(0, steps - 1)
-    ax_sig.set_ylim(-1.15, 1.15)
+    ax_sig.set_ylim(-1.15, 1.55)  # headroom for the legend
     ax_sig.plot(t_axis, signal, color="0.6", lw=2, label="signal $s_t$")
 
     (sig_curve,) = ax_curve.plot(xs, xs, color="#21918c", lw=3, label=r"$\sigma$: a valve, (0, 1)")
@@ -442,7 +459,7 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
     x_cursor = add_cursor(ax_curve, 0)
     (passed,) = ax_sig.plot(t_axis, signal, color="#21918c", lw=3, label="let through")
     ax_curve.legend(loc="upper left", fontsize=FONT["legend"])
-    ax_sig.legend(loc="upper right", fontsize=FONT["legend"])
+    ax_sig.legend(loc="upper right", fontsize=FONT["legend"], ncols=2)
     readout = _text_panel(fig, [0.07, 0.02, 0.9, 0.14], FONT["readout"])
 
     def update(w, b, x):
@@ -467,7 +484,7 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
         "b": widgets.FloatSlider(b, min=-6, max=6, step=0.1, description="bias b"),
         "x": widgets.FloatSlider(x, min=-3, max=3, step=0.1, description="input x"),
     }
-    artists = [sig_curve, tanh_curve, sig_dot, tanh_dot, x_cursor, passed, readout]
+    artists = [sig_curve, tanh_curve, x_cursor, sig_dot, tanh_dot, passed, readout]  # draw order
     view = SliderFigure(fig, controls, update, artists, text=lambda **_: readout.get_text())
     view.readout = readout
     view.passed = passed

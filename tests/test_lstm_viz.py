@@ -3,6 +3,7 @@
 Expected values come from the trace arrays (or, for lesson 1, from the logistic formula
 written out here), not from the figure's own helpers."""
 
+import os
 import re
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def test_import_changes_no_global_state():
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
+                         env={**os.environ, "MPLBACKEND": "Agg"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
 
@@ -426,3 +427,50 @@ def test_set_and_reset_return_nothing_to_display(view):
     # a notebook cell ending with view.set(...) must not display the widget a second time
     assert view.set(t=3) is None
     assert view.reset() is None
+
+
+IPYMPL_SCRIPT = r"""
+import numpy as np
+import matplotlib.pyplot as plt
+from lstm_core import LSTM
+from lstm_viz import UnrolledFigure
+
+x = np.random.default_rng(1).standard_normal((100, 3))
+lstm = LSTM(3, 32)
+v = UnrolledFigure(lstm.trace(x), x)
+canvas = v.canvas
+assert type(canvas).__module__ == "ipympl.backend_nbagg", type(canvas)
+assert v.blitting  # ipympl says supports_blit False, yet its Agg buffer blits
+canvas.syncing_data_url = False  # as after the browser's 'initialized' message
+frames = []
+canvas.send_binary = lambda data: frames.append(data)  # what would go to the browser
+canvas.draw()  # the browser's first draw request
+assert v._background is not None and len(frames) == 1
+
+def frame_column(t):
+    # darkness of the pixel column at step t in the input panel, in the last frame sent
+    buf = canvas._last_buff.view(np.uint8).reshape(*canvas._last_buff.shape, 4)[:, :, :3]
+    ax = v.axes["x"]
+    px = int(round(ax.transData.transform((t, 0))[0]))
+    box = ax.get_window_extent()
+    h = buf.shape[0]
+    return 255 - buf[int(h - box.y1) + 3:int(h - box.y0) - 3, px].mean()
+
+assert frame_column(10) > 150  # the default cursor is in the first frame
+v.set(t=60)
+assert len(frames) == 2, len(frames)  # one move, one frame
+assert canvas._current_image_mode == "diff"  # only the changed pixels go out
+assert frame_column(60) > 150 and frame_column(10) < 150
+canvas.draw()  # a full redraw (resize, zoom): the cursor survives it
+assert frame_column(60) > 150
+print("ok")
+"""
+
+
+def test_ipympl_canvas_blits_and_sends_diff_frames():
+    """The ipympl path without a browser: the frames the kernel would send after a move."""
+    out = subprocess.run([sys.executable, "-c", IPYMPL_SCRIPT], capture_output=True, text=True,
+                         env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("ok")
