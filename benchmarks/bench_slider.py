@@ -22,6 +22,7 @@ Target: blit (callback + the redraw it causes) under 50 ms median.
 
 import argparse
 import io
+import os
 import statistics
 import time
 
@@ -144,6 +145,9 @@ def main():
     verdict = "meets" if med["blit"] < target else "MISSES"
     print(f"target: one move under {target:.0f} ms median: blit {med['blit']:.1f} ms "
           f"({med['blit'] / target:.2f} of the target) {verdict}")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"load average during the run: {load} on {os.cpu_count()} cores "
+          "(other work on the machine slows every contender; compare the ratios)")
     plt.close("all")
 
 
