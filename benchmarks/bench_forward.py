@@ -30,6 +30,7 @@ the medians are what to quote.
 
 import argparse
 import math
+import os
 import statistics
 import time
 
@@ -164,7 +165,8 @@ def fmt(seconds):
 
 def table(results, threads):
     cols = ["readable", "inner", "fast", "torch64", "torch32", "floor"]
-    print(f"\n## {threads}: median ms per call (T steps), and ratios")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\n## {threads}: median ms per call (T steps), and ratios; load average {load}")
     print(f"{'(B, T, I, H)':>20} " + " ".join(f"{c:>9}" for c in cols)
           + "  fast/step floor/step  fast/floor  fast/t64  read/fast  inner/fast")
     for shape, r in results.items():
