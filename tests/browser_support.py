@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,13 +87,19 @@ def displayed_controls(nb_path, hide_tag=None):
 class Server:
     """A server process in its own process group, logging to a file; stop() leaves nothing."""
 
-    def __init__(self, cmd, *, port, env=None, cwd=None, log_path=None, timeout=60):
+    def __init__(self, cmd, *, port, env=None, cwd=None, log_path=None, timeout=60, wait=True):
         self.port = port
+        self.base = f"http://127.0.0.1:{port}"
         self.log_path = Path(log_path) if log_path else None
         self._log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=self._log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
+        if wait:
+            self.wait_listening(timeout)
+
+    def wait_listening(self, timeout=60):
+        """Return once the port accepts connections; stop the server and raise if it never does."""
         try:
             self._wait_listening(timeout)
         except BaseException:
@@ -127,10 +132,13 @@ class Server:
             return []
 
     def stop(self, grace=5.0):
-        """SIGTERM the group (the server shuts its kernels down), then SIGKILL what is left."""
+        """End the kernels, then the server's process group; SIGKILL whatever is left."""
         import psutil
 
         kids = self._descendants()
+        for p in kids:  # kernels first: ipykernel exits on SIGTERM, the server finds them gone
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.terminate()
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
@@ -140,7 +148,6 @@ class Server:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(grace)
-        # kernels run in process groups of their own: end any that the server did not
         _, alive = psutil.wait_procs(kids, timeout=grace)
         for p in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
@@ -181,14 +188,13 @@ def copy_lessons(workdir, stems=None):
     return dst
 
 
-def start_voila(folder, workdir, token):
+def start_voila(folder, workdir, token, wait=True):
     """Voila (the classroom command) serving `folder` on a free loopback port."""
     port = free_port()
     cmd = voila_command(folder, port=port, token=token)
-    srv = Server(cmd, port=port, env=server_env(workdir), cwd=folder,
-                 log_path=Path(workdir) / f"voila_{port}.log")
-    srv.base = f"http://127.0.0.1:{port}"
-    return srv
+    cmd.append(f"--Voila.connection_dir_root={workdir}")  # kernel connection files stay here
+    return Server(cmd, port=port, env=server_env(workdir), cwd=folder, wait=wait,
+                  log_path=Path(workdir) / f"voila_{port}.log")
 
 
 LAB_SETTINGS = {
@@ -200,7 +206,7 @@ LAB_SETTINGS = {
 }
 
 
-def start_jupyterlab(root, workdir, token):
+def start_jupyterlab(root, workdir, token, wait=True):
     """JupyterLab on `root`, settings and workspaces in `workdir`, the app exposed to page JS."""
     port = free_port()
     workdir = Path(workdir)
@@ -217,17 +223,12 @@ def start_jupyterlab(root, workdir, token):
         f"--LabApp.user_settings_dir={settings}",
         f"--LabApp.workspaces_dir={workdir / 'lab_workspaces'}",
         "--LabApp.expose_app_in_browser=True",
+        "--LabApp.extension_manager=readonly",  # no PyPI queries
     ]
-    srv = Server(cmd, port=port, env=server_env(workdir), cwd=root,
-                 log_path=workdir / f"lab_{port}.log")
-    srv.base = f"http://127.0.0.1:{port}"
-    return srv
-
-
-def api_get(srv, path, token):
-    req = urllib.request.Request(f"{srv.base}{path}", headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read())
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI containers run as root
+    return Server(cmd, port=port, env=server_env(workdir), cwd=root, wait=wait,
+                  log_path=workdir / f"lab_{port}.log")
 
 
 @contextlib.contextmanager
@@ -241,27 +242,6 @@ def chromium(executable):
             yield browser
         finally:
             browser.close()
-
-
-def new_page(browser, width=1280, height=1000):
-    """A page in a fresh context where only 127.0.0.1 is reachable; page.blocked lists the rest."""
-    ctx = browser.new_context(viewport={"width": width, "height": height})
-    blocked = []
-
-    def route(r):
-        url = r.request.url
-        if url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:")):
-            r.continue_()
-        else:
-            blocked.append(url)
-            r.abort()
-
-    ctx.route("**/*", route)
-    page = ctx.new_page()
-    page.blocked = blocked
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    return page
 
 
 # In-page helpers: window.__lstm.sig(el) is a signature of the figures under `el` (a hash of each
@@ -293,6 +273,10 @@ PAGE_JS = r"""
     sig(el) {
       return canvases(el).map(c => c.width + 'x' + c.height + ':' + hash(pixels(c))).join('|');
     },
+    text(el) {  // what the HTML widgets under el say (SliderFigure's text_widget)
+      const parts = Array.from(el.querySelectorAll('.widget-html-content'));
+      return parts.map(e => e.innerText).join('\n');
+    },
     drawn(el) {  // every figure under el has a size and some opaque pixels
       const cs = canvases(el);
       return cs.length > 0 && cs.every(c => {
@@ -322,5 +306,23 @@ PAGE_JS = r"""
 """
 
 
-def install_page_js(page):
-    page.evaluate(PAGE_JS)
+def new_page(browser, width=1280, height=1000):
+    """A page in a fresh context where only 127.0.0.1 is reachable; page.blocked lists the rest."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    blocked = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    ctx.add_init_script(script=f"({PAGE_JS})();")
+    page = ctx.new_page()
+    page.blocked = blocked
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page

@@ -20,6 +20,7 @@ import re
 import secrets
 import statistics
 import time
+from types import SimpleNamespace
 
 import pytest
 from browser_support import (
@@ -30,7 +31,6 @@ from browser_support import (
     chromium_path,
     copy_lessons,
     displayed_controls,
-    install_page_js,
     new_page,
     start_jupyterlab,
     start_voila,
@@ -45,7 +45,11 @@ KEY_TIMEOUT_MS = 15_000
 LESSONS = {nb.stem: displayed_controls(nb, HIDE_TAG) for nb in sorted(NOTEBOOKS.glob("0*.ipynb"))}
 SLIDER_LESSONS = sorted(stem for stem, ctrls in LESSONS.items()
                         if any(c["model"] != "DropdownModel" for c in ctrls))
-LESSON3 = [s for s in SLIDER_LESSONS if s.startswith("03")]
+# the lesson-3 figure (six heatmaps and a time slider) for JupyterLab and the latency; until
+# lesson 3 exists, the first slider lesson
+LESSON3 = [s for s in SLIDER_LESSONS if s.startswith("03")] or SLIDER_LESSONS[:1]
+# JupyterLab on lesson 3 only (about 10 s); LSTM_BROWSER_LAB=all runs it on every slider lesson
+LAB_LESSONS = SLIDER_LESSONS if os.environ.get("LSTM_BROWSER_LAB") == "all" else LESSON3
 
 
 # ---- fixtures: the browser and the servers, each stopped by its finalizer ------------------
@@ -75,15 +79,46 @@ def browser(chromium_exe):
 
 
 @pytest.fixture(scope="module")
-def voila_app(tmp_path_factory):
-    """The classroom command (Voila, 'classroom' template, token) on copies of the lessons."""
-    workdir = tmp_path_factory.mktemp("voila")
+def servers(tmp_path_factory):
+    """Voila (the classroom command) on copies of all lessons and JupyterLab on copies of the
+    JupyterLab lessons, started together so that their start-ups overlap; both stopped (with
+    their kernels) at the end of the module, also after a failure."""
+    workdir = tmp_path_factory.mktemp("servers")
     token = secrets.token_urlsafe(12)
-    srv = start_voila(copy_lessons(workdir), workdir, token)
+    started = []
     try:
-        yield srv, token
+        voila_dir = copy_lessons(workdir / "voila")
+        started.append(start_voila(voila_dir, workdir / "voila", token, wait=False))
+        lab_dir = copy_lessons(workdir / "lab", stems=set(LAB_LESSONS))  # autosave hits copies
+        if LAB_LESSONS:
+            started.append(start_jupyterlab(lab_dir, workdir / "lab", token, wait=False))
+        for srv in started:
+            srv.wait_listening()
+        yield SimpleNamespace(voila=started[0], lab=started[1] if LAB_LESSONS else None,
+                              token=token, voila_dir=voila_dir, lab_dir=lab_dir)
     finally:
-        srv.stop()
+        for srv in started:
+            srv.stop()
+
+
+@pytest.fixture(scope="module")
+def pages(browser, servers):
+    """Every page the module needs, opened at once: Voila runs the lessons side by side while the
+    first tests look at theirs. {("voila" | "lab", lesson): page}, closed at the end."""
+    urls = {("voila", lesson): f"{servers.voila.base}/voila/render/{lesson}.ipynb"
+            for lesson in SLIDER_LESSONS}
+    urls |= {("lab", lesson): f"{servers.lab.base}/lab/tree/{lesson}.ipynb"
+             for lesson in LAB_LESSONS}
+    opened = {}
+    try:
+        for key, url in urls.items():
+            page = opened[key] = new_page(browser)
+            # navigate without waiting: Voila answers only once the lesson's kernel is up
+            page.evaluate("url => { window.location.href = url; }", f"{url}?token={servers.token}")
+        yield opened
+    finally:
+        for page in opened.values():
+            page.context.close()
 
 
 @pytest.fixture(autouse=True)
@@ -133,6 +168,22 @@ def wait_sig(page, root, *, differs_from=None, equals=None, timeout=KEY_TIMEOUT_
     return page.evaluate("r => window.__lstm.sig(r)", root)
 
 
+def box_text(page, box):
+    return page.evaluate("b => window.__lstm.text(b)", box)
+
+
+def wait_text(page, box, old):
+    """The figure's HTML text once it differs from `old` (its update is a separate message)."""
+    page.wait_for_function("([b, t]) => window.__lstm.text(b) !== t", arg=[box, old],
+                           timeout=KEY_TIMEOUT_MS)
+    return box_text(page, box)
+
+
+def shows_number(text, value, tol):
+    """True when one of the numbers written in `text` is within tol of value."""
+    return any(abs(float(n) - value) <= tol for n in re.findall(r"[-+]?\d+(?:\.\d+)?", text))
+
+
 def slider_value(handle):
     return float(handle.get_attribute("aria-valuenow"))
 
@@ -156,6 +207,7 @@ def exercise_slider(page, control, expected, tag):
     v0 = slider_value(handle)
     assert v0 == pytest.approx(expected["value"]), f"{tag}: page shows {v0}, notebook stores"
     shown0 = readout.inner_text()
+    text0 = box_text(page, box)
     box.screenshot(path=shot_name(tag, "before"))
 
     key, back, sign = ("ArrowRight", "ArrowLeft", 1) if v0 < hi else ("ArrowLeft", "ArrowRight", -1)
@@ -163,12 +215,19 @@ def exercise_slider(page, control, expected, tag):
     assert v1 == pytest.approx(v0 + sign * step, abs=1e-9), f"{tag}: {key} from {v0} gave {v1}"
     moved = wait_sig(page, box, differs_from=base)
     assert readout.inner_text() != shown0, f"{tag}: readout still {shown0!r} after {key}"
+    if text0:  # the figure's text (HTML widget) names the new value
+        text1 = wait_text(page, box, text0)
+        assert shows_number(text1, v1, step / 2 + 1e-9), (
+            f"{tag}: after {key} to {v1:g} the figure's text does not show it:\n{text1}")
     box.screenshot(path=shot_name(tag, "after"))
 
     v2 = press_and_wait_value(page, handle, back, v1)
     assert v2 == pytest.approx(v0), f"{tag}: {back} from {v1} gave {v2}, not {v0}"
     wait_sig(page, box, equals=base)  # the exact same picture: updated in place, no trails
     assert readout.inner_text() == shown0
+    if text0:
+        page.wait_for_function("([b, t]) => window.__lstm.text(b) === t", arg=[box, text0],
+                               timeout=KEY_TIMEOUT_MS)
 
     for k, target in (("End", hi), ("Home", lo)):
         if slider_value(handle) == pytest.approx(target):
@@ -179,7 +238,7 @@ def exercise_slider(page, control, expected, tag):
         wait_sig(page, box, differs_from=before)
     assert moved != base
     return (f"{expected['description']}: {shown0} -> {key} {v1:g} -> {back} {v2:g}, "
-            f"End {hi:g}, Home {lo:g}")
+            f"End {hi:g}, Home {lo:g}" + (", text follows" if text0 else ""))
 
 
 def exercise_dropdown(page, control, expected, tag):
@@ -188,6 +247,7 @@ def exercise_dropdown(page, control, expected, tag):
     assert box is not None, f"{tag}: no ipympl figure around the dropdown"
     box.scroll_into_view_if_needed()
     base = wait_drawn(page, box)
+    text0 = box_text(page, box)
     options = expected["options"]
     i0 = options.index(select.evaluate("s => s.options[s.selectedIndex].text"))
     assert i0 == expected["value"], f"{tag}: page shows option {i0}, notebook stores"
@@ -199,6 +259,8 @@ def exercise_dropdown(page, control, expected, tag):
     i1 = select.evaluate("s => s.selectedIndex")
     assert abs(i1 - i0) == 1
     wait_sig(page, box, differs_from=base)
+    if text0:
+        wait_text(page, box, text0)
     box.screenshot(path=shot_name(tag, "after"))
     return f"{expected['description']}: option {options[i0]} -> {options[i1]}"
 
@@ -214,8 +276,18 @@ def controls_in_page(page, expected, timeout=60_000):
     return found
 
 
-def key_to_pixels(page, control, presses=11):
-    """Median ms from keydown to the figure's first changed pixels, over `presses` moves."""
+def assert_defaults_shown(controls, expected, where):
+    """Every slider in the page shows the value stored in the notebook (its default)."""
+    pairs = [(e["description"], slider_value(c.query_selector(".noUi-handle")), e["value"])
+             for c, e in zip(controls, expected, strict=True) if e["model"] != "DropdownModel"]
+    wrong = [p for p in pairs if p[1] != pytest.approx(p[2])]
+    assert not wrong, (f"{where}: sliders (description, shown, stored default) {wrong}; a float "
+                       "slider whose default is off its step grid, or a value echoed back?")
+
+
+def key_to_pixels(page, control, presses=10):
+    """Median ms from keydown to the figure's first changed pixels, over `presses` moves
+    (alternately right and left: an even number leaves the slider where it was)."""
     handle = control.query_selector(".noUi-handle")
     box = figure_box(control)
     canvas = box.query_selector(".jupyter-matplotlib-canvas-div canvas:first-child")
@@ -238,18 +310,31 @@ def key_to_pixels(page, control, presses=11):
     return statistics.median(times), times
 
 
+def report_key_to_pixels(page, controls, expected, lesson, capsys):
+    """Print the key press -> new pixels latency of the lesson's first slider figure. No
+    assertion on speed (timings are noisy on a shared machine); the target is a median < 80 ms."""
+    slider = next(c for c, e in zip(controls, expected, strict=True)
+                  if e["model"] != "DropdownModel")
+    median, times = key_to_pixels(page, slider)
+    line = (f"{lesson} key press -> new pixels: median {median:.0f} ms (target < 80 ms) "
+            f"over {len(times)} presses: " + ", ".join(f"{t:.0f}" for t in times))
+    with capsys.disabled():
+        print(f"\n[browser] {line}", flush=True)
+
+
 # ---- the tests ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lesson", SLIDER_LESSONS)
-def test_voila_sliders_redraw(lesson, browser, voila_app):
-    srv, token = voila_app
-    expected = LESSONS[lesson]
-    page = new_page(browser)
+def test_voila_sliders_redraw(lesson, pages, servers, capsys):
+    """The classroom app: every slider and dropdown of the lesson, moved by keyboard."""
+    page = pages["voila", lesson]
+    expected = displayed_controls(servers.voila_dir / f"{lesson}.ipynb", HIDE_TAG)
     try:
-        page.goto(f"{srv.base}/voila/render/{lesson}.ipynb?token={token}")
-        install_page_js(page)
         controls = controls_in_page(page, expected)
-        page.screenshot(path=shot_name(lesson, "page"), full_page=False)
+        assert_defaults_shown(controls, expected, f"Voila {lesson}")
+        page.screenshot(path=shot_name(lesson, "page"))
+        if lesson in LESSON3:
+            report_key_to_pixels(page, controls, expected, lesson, capsys)
         done = []
         for i, (control, exp) in enumerate(zip(controls, expected, strict=True)):
             tag = f"{lesson}__{i}_{exp['description']}"
@@ -257,47 +342,20 @@ def test_voila_sliders_redraw(lesson, browser, voila_app):
                 done.append(exercise_dropdown(page, control, exp, tag))
             else:
                 done.append(exercise_slider(page, control, exp, tag))
-        print(f"{lesson}: " + "; ".join(done))
+        print(f"Voila {lesson}: " + "; ".join(done))
         assert not page.blocked, f"the page asked for outside resources: {page.blocked}"
         assert not page.errors, f"page errors: {page.errors}"
     except Exception:
-        page.screenshot(path=shot_name(lesson, "FAILED"), full_page=True)
-        print(srv.log_tail())
+        page.screenshot(path=shot_name(lesson, "FAILED"))
+        print(servers.voila.log_tail())
         raise
-    finally:
-        page.context.close()
 
 
-@pytest.mark.parametrize("lesson", LESSON3)
-def test_voila_key_to_pixels(lesson, browser, voila_app, capsys):
-    """Print the key press -> new pixels latency of the lesson-3 figure (no assertion on speed:
-    timings are noisy on a shared machine; the target, a median under 80 ms, is reported)."""
-    srv, token = voila_app
-    page = new_page(browser)
-    try:
-        page.goto(f"{srv.base}/voila/render/{lesson}.ipynb?token={token}")
-        install_page_js(page)
-        controls = controls_in_page(page, LESSONS[lesson])
-        first_slider = next(c for c, e in zip(controls, LESSONS[lesson], strict=True)
-                            if e["model"] != "DropdownModel")
-        median, times = key_to_pixels(page, first_slider)
-        with capsys.disabled():
-            print(f"\n[browser] {lesson} key press -> new pixels: median {median:.0f} ms "
-                  f"(target < 80 ms) over {len(times)} presses: "
-                  + ", ".join(f"{t:.0f}" for t in times))
-    finally:
-        page.context.close()
-
-
-@pytest.mark.parametrize("lesson", LESSON3)
-def test_jupyterlab_run_all_then_slider(lesson, browser, tmp_path):
+@pytest.mark.parametrize("lesson", LAB_LESSONS)
+def test_jupyterlab_run_all_then_slider(lesson, pages, servers):
     """The same lesson in JupyterLab, where learners use it: Run All, then the first slider."""
-    token = secrets.token_urlsafe(12)
-    root = copy_lessons(tmp_path, stems={lesson})  # autosave can only touch the copy
-    srv = start_jupyterlab(root, tmp_path, token)
-    page = new_page(browser, 1280, 1000)
+    page = pages["lab", lesson]
     try:
-        page.goto(f"{srv.base}/lab/tree/{lesson}.ipynb?token={token}")
         # JupyterLab's status bar says "Idle" before the kernel is connected: ask the session
         page.wait_for_function("""() => {
             const app = window.jupyterapp;
@@ -306,8 +364,11 @@ def test_jupyterlab_run_all_then_slider(lesson, browser, tmp_path):
                       && w.sessionContext.session.kernel;
             return !!k && k.connectionStatus === 'connected' && k.status === 'idle';
         }""", timeout=60_000)
-        ok = page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        assert ok is not False, "Run All reported a failure"
+        # stored execution counts would look like a finished run: clear them, then Run All
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+        page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.content.widgets
+            .every(c => c.model.type !== 'code' || c.model.executionCount === null)""")
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         page.wait_for_function("""() => {
             const w = window.jupyterapp.shell.currentWidget;
             const cells = w.content.widgets.filter(c => c.model.type === 'code');
@@ -319,18 +380,17 @@ def test_jupyterlab_run_all_then_slider(lesson, browser, tmp_path):
             .flatMap(c => c.model.outputs.toJSON())
             .filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)""")
         assert not errors, f"Run All raised: {errors}"
-        install_page_js(page)
-        expected = displayed_controls(NOTEBOOKS / f"{lesson}.ipynb")
+        expected = displayed_controls(servers.lab_dir / f"{lesson}.ipynb")
         controls = controls_in_page(page, expected)
+        # after Run All every slider shows its default: the cells that moved it through the
+        # figure's API reset it, and no stale value came back from the page
+        assert_defaults_shown(controls, expected, f"JupyterLab {lesson} after Run All")
         i, exp = next((i, e) for i, e in enumerate(expected) if e["model"] != "DropdownModel")
         tag = f"lab__{lesson}__{i}_{exp['description']}"
         summary = exercise_slider(page, controls[i], exp, tag)
         print(f"JupyterLab {lesson}: {summary}")
         assert not page.blocked, f"the page asked for outside resources: {page.blocked}"
     except Exception:
-        page.screenshot(path=shot_name("lab", lesson, "FAILED"), full_page=True)
-        print(srv.log_tail())
+        page.screenshot(path=shot_name("lab", lesson, "FAILED"))
+        print(servers.lab.log_tail())
         raise
-    finally:
-        page.context.close()
-        srv.stop()
