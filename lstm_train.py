@@ -238,11 +238,16 @@ class Regressor:
                 raise ValueError(f"{name} must have shape {current}; got {value.shape}")
             setattr(self.cell if name not in ("Wy", "by") else self, name, value)
 
-    def _run(self, x, h0=None, c0=None):
+    def _run(self, x, keep_gates=False):
+        """The hidden states (T, H, B), and what the backward pass needs: the LSTM's
+        trace (every gate of every step) when keep_gates, else the fast forward."""
         if isinstance(self.cell, LSTM):
-            trace = self.cell.trace(x, h0, c0)
-            return trace, trace.h
-        outputs, _ = self.cell.forward(x, h0)
+            if keep_gates:
+                trace = self.cell.trace(x)
+                return trace, trace.h
+            outputs, _, _ = self.cell.forward(x)
+            return None, outputs
+        outputs, _ = self.cell.forward(x)
         return outputs, outputs
 
     def predict(self, x):
@@ -265,7 +270,7 @@ class Regressor:
         """Forward, loss and (by BPTT) the gradient of every parameter.
         y is (O, B), or (T, O, B) with every_step; mask (T, B) of 0/1 weights which
         steps count (every_step only). Returns (loss, {name: gradient})."""
-        state, h = self._run(x)
+        state, h = self._run(x, keep_gates=grads)
         T, H, B = h.shape
         O = self.output_size
         y_hat = self._readout(h, h.dtype)
