@@ -238,7 +238,9 @@ class SliderFigure:
         self.full_redraw = tuple(full_redraw)
         self._update = update
         self._text = text
-        self.text_widget = widgets.HTML(layout=widgets.Layout(margin="0 0 0 10px"))
+        # height auto: an HTML widget is one line high (28 px) by default
+        self.text_widget = widgets.HTML(layout=widgets.Layout(height="auto",
+                                                              margin="0 0 0 10px"))
         self._blit_wanted = blit
         self._background = None  # the figure without the moving artists, after a full draw
         self._holding = False
@@ -315,7 +317,9 @@ class SliderFigure:
             full = True
         self.moves += 1
         if self._text is not None:
-            self.text_widget.value = f"<pre>{html.escape(self._text(**self.values))}</pre>"
+            self.text_widget.value = (
+                '<pre style="font-family: monospace; line-height: 1.3; margin: 0">'
+                f"{html.escape(self._text(**self.values))}</pre>")
         self.refresh(full=full)
 
     # -- drawing
@@ -374,6 +378,7 @@ class SliderFigure:
         box = widgets.HBox(list(self.controls.values()))
         children = [box]
         if isinstance(self.canvas, widgets.DOMWidget):
+            self.canvas.header_visible = False  # ipympl's "Figure 1" title bar
             children.append(self.canvas)
         if self._text is not None:
             children.append(self.text_widget)
