@@ -143,8 +143,8 @@ class LSTM:
         # One matrix product for the input part of all T steps at once;
         # only the recurrent product W_h h_{t-1} has to wait for the previous step.
         P = self._buffer(x.dtype, T * B * 4 * H).reshape(T * B, 4 * H)
-        np.matmul(x.reshape(T * B, I), W_xT, out=P)  # row b of step t: W_x x_t
-        P += b
+        np.matmul(x.reshape(T * B, I), W_xT, out=P)  # W_x x_t of every step and sequence
+        P += b  # the biases, once for all steps
         P = P.reshape(T, B, 4 * H).transpose(0, 2, 1)  # (T, 4H, B): step t is P[t]
 
         outputs = np.empty((T, H, B), x.dtype)
@@ -160,7 +160,7 @@ class LSTM:
         half = np.array(0.5, x.dtype)
         for t in range(T):
             np.dot(W_h, h, a)  # a = W_h h_{t-1}, written into a
-            a += P[t]
+            a += P[t]  # + W_x x_t + b
             # sigma(x) = (1 + tanh(x/2)) / 2 and the sigmoid rows of W are halved
             # (see _stacked), so a single tanh serves all four gates.
             np.tanh(a, a)
