@@ -36,8 +36,12 @@ INSTALL_HINT = ("install Debian's Chromium: `apt-get install chromium` "
 
 
 def chromium_path():
-    """Path of a Chromium binary, or None."""
-    for cand in (os.environ.get("LSTM_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+    """Path of a Chromium binary ($LSTM_CHROMIUM when set, else Debian's), or None."""
+    if os.environ.get("LSTM_CHROMIUM"):
+        candidates = [os.environ["LSTM_CHROMIUM"]]
+    else:
+        candidates = [shutil.which("chromium"), "/usr/bin/chromium"]
+    for cand in candidates:
         if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
             return cand
     return None
