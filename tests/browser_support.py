@@ -88,6 +88,15 @@ def displayed_controls(nb_path, hide_tag=None):
     return found
 
 
+def _die_with_parent():
+    """Linux: the server gets SIGTERM if the test process dies without cleaning up (SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Server:
     """A server process in its own process group, logging to a file; stop() leaves nothing."""
 
@@ -98,7 +107,7 @@ class Server:
         self._log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=self._log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_die_with_parent)
         if wait:
             self.wait_listening(timeout)
 

@@ -1,7 +1,8 @@
 """The sliders, moved by keyboard in a real headless Chromium, redraw their figures.
 
 CI only executes cells; these tests prove the page side: each lesson served by the classroom
-command (Voila) and lesson 3 inside JupyterLab. For every slider and dropdown a lesson displays
+command (Voila: no code, no cell tagged `classroom-hide`) and lesson 3 inside JupyterLab.
+For every slider and dropdown a lesson displays
 (found in the widget state stored in the notebook, so lessons that land later are covered):
 - the page shows the stored default (the slider's readout),
 - one key press moves the value by exactly one step, the figure's pixels change and, when the
@@ -18,6 +19,7 @@ Needs Debian's Chromium (`apt-get install chromium`): skipped without it, except
 LSTM_REQUIRE_BROWSER=1 (CI), where a missing browser fails.
 """
 
+import json
 import os
 import re
 import secrets
@@ -356,6 +358,14 @@ def test_voila_sliders_redraw(lesson, pages, servers, capsys):
     expected = displayed_controls(servers.voila_dir / f"{lesson}.ipynb", HIDE_TAG)
     try:
         controls = controls_in_page(page, expected)
+        # classroom mode: no code, and nothing of the cells tagged classroom-hide
+        cells = json.loads((servers.voila_dir / f"{lesson}.ipynb").read_text())["cells"]
+        shown = [c for c in cells if HIDE_TAG not in c.get("metadata", {}).get("tags", [])]
+        n_cells, n_code = page.evaluate("""() => [document.querySelectorAll('.jp-Cell').length,
+            document.querySelectorAll('.jp-InputArea-editor, .cm-editor').length]""")
+        assert (n_cells, n_code) == (len(shown), 0), (
+            f"Voila {lesson}: {n_cells} cells and {n_code} code editors shown; expected "
+            f"{len(shown)} cells (of {len(cells)}, the rest tagged {HIDE_TAG}) and no code")
         assert_defaults_shown(controls, expected, f"Voila {lesson}")
         page.screenshot(path=shot_name(lesson, "page"))
         if lesson in LESSON3:
