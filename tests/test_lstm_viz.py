@@ -3,6 +3,7 @@
 Expected values come from the trace arrays (or, for lesson 1, from the logistic formula
 written out here), not from the figure's own helpers."""
 
+import io
 import os
 import re
 import subprocess
@@ -122,7 +123,7 @@ def test_time_slider_moves_every_cursor_and_the_numbers(view, data, t):
                 f, c_prev, i, g, c,  # c_t = f_t * c_{t-1} + i_t * g_t
                 o, c, h]  # h_t = o_t * tanh(c_t)
     np.testing.assert_allclose(nums, expected, atol=6e-4)
-    assert view.readout.get_text().splitlines()[0] == f"{t}, {unit}"
+    assert view.readout.get_text().splitlines()[0].endswith(f"= {t}, {unit}")
     # the unit panels' dots sit at (t, value)
     for field, dot in view.unit_dots.items():
         assert dot.get_xdata()[0] == t
@@ -138,9 +139,7 @@ def test_readout_text_is_labels_and_numbers(view, data):
     assert text.splitlines()[0].startswith("step t, unit")
     assert "c_t = f_t⊙c_{t-1} + i_t⊙g_t" in text
     assert f"{tr.h[42, 3, 0]:+.4f}" in text
-    # static labels and moving numbers line up row by row
-    assert (len(view.readout_labels.get_text().splitlines())
-            == len(view.readout.get_text().splitlines()))
+    assert view.readout.get_text() == text  # the figure shows the same text
 
 
 def test_unit_selector_follows_one_unit(view, data):
@@ -151,7 +150,7 @@ def test_unit_selector_follows_one_unit(view, data):
             np.testing.assert_array_equal(line.get_ydata(), getattr(tr, field)[:, unit, 0])
         for box in view.unit_boxes:
             assert box.get_y() == unit - 0.5
-        assert view.readout.get_text().splitlines()[0] == f"10, {unit}"
+        assert view.readout.get_text().splitlines()[0].endswith(f"= 10, {unit}")
 
 
 def test_widget_value_change_is_the_same_path_as_set(view, data):
@@ -168,7 +167,7 @@ def test_reset_returns_to_the_default(view):
     view.reset()
     assert view.values == view.defaults == {"t": 10, "unit": 0}
     assert list(view.cursors[0].get_xdata()) == [10, 10]
-    assert view.readout.get_text().splitlines()[0] == "10, 0"
+    assert view.readout.get_text().splitlines()[0].endswith("= 10, 0")
 
 
 def test_set_runs_update_once_for_a_batch(view):
@@ -474,3 +473,47 @@ def test_ipympl_canvas_blits_and_sends_diff_frames():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")
+
+
+def _ink(fig, ax):
+    """Darkness of each pixel inside `ax` after a full draw, (rows top first, columns)."""
+    fig.canvas.draw()
+    buf = 255.0 - np.asarray(fig.canvas.buffer_rgba())[:, :, :3].mean(axis=2)
+    box = ax.get_window_extent()
+    h = buf.shape[0]
+    return buf[int(h - box.y1):int(h - box.y0), int(box.x0):int(box.x1)]
+
+
+def test_glyph_text_looks_like_matplotlib_text():
+    text = "step t = 10\nf_t = σ(+2.484) = +0.9230\nc_t = 0.923×(+1.170) ⊙ [0.5, -0.2]"
+    inks = []
+    for fast in (False, True):
+        fig = lstm_viz.new_figure(figsize=(6, 2))
+        ax = fig.add_axes([0.05, 0.05, 0.9, 0.9])
+        ax.set_axis_off()
+        if fast:
+            artist = lstm_viz.add_readout(ax, 0.0, 1.0, fontsize=12)
+            artist.set_text(text)
+            assert artist.get_text() == text
+        else:
+            ax.text(0.0, 1.0, text, transform=ax.transAxes, family="monospace", fontsize=12,
+                    va="top", ha="left")
+        inks.append(_ink(fig, ax))
+        plt.close(fig)
+    slow, fast = inks
+    assert fast.sum() == pytest.approx(slow.sum(), rel=0.15)  # the same amount of ink
+    rows, cols = np.indices(slow.shape)
+    for coord in (rows, cols):  # in the same place (top first: not upside down)
+        assert abs((coord * fast).sum() / fast.sum() - (coord * slow).sum() / slow.sum()) < 4
+    rows_slow = np.flatnonzero(slow.max(axis=1) > 100)
+    rows_fast = np.flatnonzero(fast.max(axis=1) > 100)
+    assert abs(rows_fast[0] - rows_slow[0]) <= 3 and abs(rows_fast[-1] - rows_slow[-1]) <= 6
+
+
+def test_glyph_text_follows_the_dpi_and_is_saved(view):
+    # savefig at another dpi renders the readout at that dpi (a second glyph atlas)
+    buf = io.BytesIO()
+    view.figure.savefig(buf, format="png", dpi=160)
+    assert 80 in view.readout._atlases and 160 in view.readout._atlases
+    bbox = view.readout.get_window_extent()
+    assert bbox.width > 300 and bbox.height > 100
