@@ -88,10 +88,13 @@ def main(argv=None):
     cmd = voila_command(target, port=args.port, token=token, ip=args.ip)
     print(f"Classroom mode: open http://{host}:{args.port}/?token={token}", flush=True)
     print("Stop with Ctrl+C.", flush=True)
+    cwd = target if target.is_dir() else target.parent
+    proc = subprocess.Popen(cmd, env=voila_env(), cwd=cwd)
     try:
-        cwd = target if target.is_dir() else target.parent
-        return subprocess.call(cmd, env=voila_env(), cwd=cwd)
-    except KeyboardInterrupt:
+        return proc.wait()
+    except KeyboardInterrupt:  # Ctrl+C: Voila shuts its kernels down on SIGTERM
+        proc.terminate()
+        proc.wait(30)
         return 0
 
 
