@@ -151,7 +151,7 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
     # The weight gradients need no loop: one product over all steps and the batch.
     z = np.concatenate([h_prev, x.transpose(0, 2, 1)], axis=1)  # z_t = [h_{t-1}; x_t], (T, H+I, B)
     da = da.reshape(T, 4 * H, B)
-    dW = np.tensordot(da, z, axes=([0, 2], [0, 2]))  # (4H, H + I)
+    dW = np.matmul(da, z.transpose(0, 2, 1)).sum(axis=0)  # sum_t da_t z_t^T, (4H, H + I)
     db = da.sum(axis=(0, 2))[:, None]  # (4H, 1)
     grads = {}
     for k, name in enumerate("fico"):  # the problem statement's names: Wc for g_t
@@ -185,7 +185,7 @@ def rnn_backward(rnn, x, outputs, dh, initial_hidden_state=None):
         dh_next = W_hT @ da[t]
     h_prev = np.concatenate([h0[None], h[:-1]])
     z = np.concatenate([h_prev, x.transpose(0, 2, 1)], axis=1)  # (T, H + I, B)
-    return {"W": np.tensordot(da, z, axes=([0, 2], [0, 2])),
+    return {"W": np.matmul(da, z.transpose(0, 2, 1)).sum(axis=0),  # sum_t da_t z_t^T
             "b": da.sum(axis=(0, 2))[:, None]}, dh_next
 
 
