@@ -415,6 +415,9 @@ def test_jupyterlab_run_all_then_slider(lesson, pages, servers):
             .flatMap(c => c.model.outputs.toJSON())
             .filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue)""")
         assert not errors, f"Run All raised: {errors}"
+        toasts = page.evaluate("""() => Array.from(document.querySelectorAll('.Toastify__toast'))
+            .map(e => e.innerText)""")
+        assert not toasts, f"JupyterLab shows notifications over the lesson: {toasts}"
         expected = displayed_controls(servers.lab_dir / f"{lesson}.ipynb")
         controls = controls_in_page(page, expected)
         # after Run All every slider shows its default: the cells that moved it through the
