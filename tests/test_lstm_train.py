@@ -455,3 +455,56 @@ def test_training_script_reproduces_the_committed_checkpoints(adding):
     for name, value in model.parameters().items():
         np.testing.assert_allclose(value, committed.parameters()[name], rtol=1e-5, atol=1e-8,
                                    err_msg=name)
+
+
+def test_float32_inputs_train_in_float32():
+    model, rng = small_model("lstm", I=2, H=5, O=1, seed=9)
+    x, y = rng.normal(size=(12, 4, 2)), rng.normal(size=(1, 4))
+    loss64, g64 = model.loss_and_grads(x, y)
+    loss32, g32 = model.loss_and_grads(x.astype(np.float32), y.astype(np.float32))
+    assert isinstance(loss32, float) and loss32 == pytest.approx(loss64, rel=1e-5)
+    for name, g in g32.items():
+        assert g.dtype == np.float32, name
+        np.testing.assert_allclose(g, g64[name], rtol=1e-3, atol=1e-5, err_msg=name)
+
+
+# ---- lesson 7's example PyTorch LSTM ---------------------------------------------------------
+
+STATE_DICT = ROOT / "data" / "torch_lstm_state_dict.npz"
+EXAMPLE = ROOT / "data" / "torch_lstm_example.npz"
+
+
+@pytest.fixture(scope="module")
+def example():
+    with np.load(STATE_DICT, allow_pickle=False) as f:
+        sd = dict(f)
+    with np.load(EXAMPLE, allow_pickle=False) as f:
+        return sd, dict(f)
+
+
+def test_example_state_dict_is_a_torch_state_dict_that_lstm_core_reproduces(example):
+    sd, ex = example
+    script = load_script(ROOT / "scripts" / "make_example_state_dict.py", "make_example")
+    H, I = script.HIDDEN, script.INPUT
+    assert {k: (v.shape, v.dtype) for k, v in sd.items()} == {
+        "weight_ih_l0": ((4 * H, I), np.float32), "weight_hh_l0": ((4 * H, H), np.float32),
+        "bias_ih_l0": ((4 * H,), np.float32), "bias_hh_l0": ((4 * H,), np.float32)}
+    lstm = LSTM.from_torch(sd)
+    outputs, h, c = lstm.forward(ex["x"].astype(np.float64))
+    assert ex["x"].shape == (script.EXAMPLE_T, I)
+    np.testing.assert_allclose(outputs[:, :, 0], ex["outputs"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h[:, 0], ex["h_n"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c[:, 0], ex["c_n"], rtol=1e-5, atol=1e-6)
+    assert float(ex["test_mse"]) < 0.05 * float(ex["baseline_mse"])  # lesson 7 says it learned
+
+
+@pytest.mark.torch_live
+def test_example_state_dict_loads_into_torch_live(torch, example):
+    sd, ex = example
+    H, I = sd["weight_hh_l0"].shape[1], sd["weight_ih_l0"].shape[1]
+    module = torch.nn.LSTM(I, H)
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})
+    with torch.no_grad():
+        out, (h_n, c_n) = module(torch.from_numpy(ex["x"]))
+    np.testing.assert_allclose(out.numpy(), ex["outputs"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c_n[0].numpy(), ex["c_n"], rtol=1e-5, atol=1e-6)
