@@ -51,8 +51,8 @@ def main(argv=None):
     token = secrets.token_urlsafe(12)
     with tempfile.TemporaryDirectory() as tmp, chromium(exe) as browser:
         srv = start_voila(copy_lessons(tmp, stems={lesson}), tmp, token)
+        page = new_page(browser, width=1100, height=1700)  # the whole figure in view
         try:
-            page = new_page(browser, width=1100, height=1700)  # the whole figure in view
             page.goto(f"{srv.base}/voila/render/{lesson}.ipynb?token={token}")
             slider = page.wait_for_selector(".widget-slider", timeout=120_000)
             box = slider.evaluate_handle("""el => {

@@ -319,7 +319,7 @@ PAGE_JS = r"""
 """
 
 
-def new_page(browser, width=1280, height=1000):
+def new_page(browser, width=1280, height=1400):
     """A page in a fresh context where only 127.0.0.1 is reachable; page.blocked lists the rest."""
     ctx = browser.new_context(viewport={"width": width, "height": height})
     blocked = []

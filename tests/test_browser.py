@@ -96,6 +96,8 @@ def servers(request, tmp_path_factory):
     their kernels) at the end of the module, also after a failure."""
     workdir = tmp_path_factory.mktemp("servers")
     token = secrets.token_urlsafe(12)
+    for old in ARTIFACTS.glob("*.png"):  # this run's screenshots only
+        old.unlink()
     started = []
     try:
         voila_dir = copy_lessons(workdir / "voila")
