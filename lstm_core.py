@@ -138,14 +138,13 @@ class LSTM:
         H = self.hidden_size
         W, b = self._stacked(x.dtype)  # (4H, H + I), (4H,), rows f, i, o, g
         W_h = np.ascontiguousarray(W[:, :H])  # (4H, H)
-        W_xT = np.ascontiguousarray(W[:, H:].T)  # (I, 4H)
+        W_x = np.ascontiguousarray(W[:, H:])  # (4H, I)
 
-        # One matrix product for the input part of all T steps at once;
+        # One (stacked) matrix product for the input part of all T steps at once;
         # only the recurrent product W_h h_{t-1} has to wait for the previous step.
-        P = self._buffer(x.dtype, T * B * 4 * H).reshape(T * B, 4 * H)
-        np.matmul(x.reshape(T * B, I), W_xT, out=P)  # W_x x_t of every step and sequence
-        P += b  # the biases, once for all steps
-        P = P.reshape(T, B, 4 * H).transpose(0, 2, 1)  # (T, 4H, B): step t is P[t]
+        P = self._buffer(x.dtype, T * 4 * H * B).reshape(T, 4 * H, B)
+        np.matmul(W_x, x.transpose(0, 2, 1), out=P)  # P[t] = W_x x_t, (4H, B)
+        P += b[:, None]  # the biases, once for all steps
 
         outputs = np.empty((T, H, B), x.dtype)
         h, c = h0, c0.copy()  # (H, B)
