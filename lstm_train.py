@@ -122,13 +122,16 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
     H = lstm.hidden_size
     Wf, Wi, Wc, Wo = lstm._params(x.dtype)[:4]
     dh = _check_shape("dh", dh, (T, H, B), x.dtype)
-    f, i, g, o, c = trace.f, trace.i, trace.g, trace.o, trace.c  # each (T, H, B)
+    f, i, g, o, c = (_check_shape(f"trace.{name}", getattr(trace, name), (T, H, B), x.dtype)
+                     for name in "figoc")  # each (T, H, B)
     c_prev = np.concatenate([c0[None], c[:-1]])  # c_{t-1}, (T, H, B)
     h_prev = np.concatenate([h0[None], trace.h[:-1]])  # h_{t-1}, (T, H, B)
     tanh_c = np.tanh(c)
 
-    # Everything that does not wait for the step after: the local derivatives, at once.
-    # coef[t] maps dc_t to the pre-activations of f, i, g (stacked in that order).
+    # The local derivatives, for all steps at once (they do not wait for the step after):
+    #   df_pre = dc * c_{t-1} * f(1-f)    di_pre = dc * g * i(1-i)    dg_pre = dc * i * (1-g^2)
+    #   do_pre = dh * tanh(c) * o(1-o)    and dc_t receives dh_t * o * (1 - tanh(c)^2).
+    # coef[t] maps dc_t to df_pre, di_pre, dg_pre (stacked in that order).
     coef = np.stack([c_prev * f * (1 - f),  # d(f_pre): dc * c_{t-1} * sigma'
                      g * i * (1 - i),  # d(i_pre): dc * g_t * sigma'
                      i * (1 - g**2)], axis=1)  # d(g_pre): dc * i_t * tanh'; (T, 3, H, B)
@@ -143,8 +146,8 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
     for t in reversed(range(T)):
         dh_t = dh[t] + dh_next  # (H, B)
         dc = dc_next + dh_t * coef_c[t]  # (H, B)
-        np.multiply(dc, coef[t], out=da[t, :3])  # df, di, dg pre-activations
-        np.multiply(dh_t, coef_o[t], out=da[t, 3])  # do pre-activation
+        np.multiply(dc, coef[t], out=da[t, :3])  # df_pre, di_pre, dg_pre at once
+        np.multiply(dh_t, coef_o[t], out=da[t, 3])  # do_pre
         dc_next = dc * f[t]
         dh_next = W_hT @ da[t].reshape(4 * H, B)  # (H, B)
 

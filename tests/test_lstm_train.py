@@ -508,3 +508,14 @@ def test_example_state_dict_loads_into_torch_live(torch, example):
         out, (h_n, c_n) = module(torch.from_numpy(ex["x"]))
     np.testing.assert_allclose(out.numpy(), ex["outputs"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(c_n[0].numpy(), ex["c_n"], rtol=1e-5, atol=1e-6)
+
+
+def test_backward_rejects_a_trace_of_another_input():
+    model, rng = small_model("lstm", I=2, H=3, O=1)
+    x = rng.normal(size=(4, 5, 2))
+    other = model.cell.trace(x[:3])
+    with pytest.raises(ValueError, match=r"trace.f must have shape \(4, 3, 5\)"):
+        lstm_backward(model.cell, x, other, np.zeros((4, 3, 5)))
+    rnn = TanhRNN(2, 3)
+    with pytest.raises(ValueError, match=r"outputs must have shape \(4, 3, 5\)"):
+        rnn_backward(rnn, x, rnn.forward(x[:3])[0], np.zeros((4, 3, 5)))
