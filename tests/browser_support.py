@@ -53,13 +53,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-CONTROL_MODELS = ("IntSliderModel", "FloatSliderModel", "DropdownModel")
+CONTROL_MODELS = ("IntSliderModel", "FloatSliderModel", "SelectionSliderModel", "DropdownModel")
 
 
 def displayed_controls(nb_path, hide_tag=None):
     """The sliders and dropdowns a notebook displays, in page order, read from the widget state
     that `nbconvert --execute` stores in it (cells tagged `hide_tag` left out):
-    [{"model", "description", "value", "min", "max", "step", "options"}]."""
+    [{"model", "description", "value", "min", "max", "step", "options"}]; for a dropdown or a
+    SelectionSlider, value is the index into options (the labels)."""
     nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
     state = (nb.get("metadata", {}).get("widgets", {})
              .get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
@@ -71,10 +72,12 @@ def displayed_controls(nb_path, hide_tag=None):
             return
         s = m["state"]
         if m["model_name"] in CONTROL_MODELS:
-            found.append({"model": m["model_name"], "description": s.get("description", ""),
-                          "value": s.get("value", s.get("index")), "min": s.get("min"),
-                          "max": s.get("max"), "step": s.get("step"),
-                          "options": s.get("_options_labels")})
+            c = {"model": m["model_name"], "description": s.get("description", ""),
+                 "value": s.get("value", s.get("index")), "min": s.get("min"),
+                 "max": s.get("max"), "step": s.get("step"), "options": s.get("_options_labels")}
+            if m["model_name"] == "SelectionSliderModel":  # the page's slider moves the index
+                c.update(min=0, max=len(c["options"]) - 1, step=1)
+            found.append(c)
         for child in s.get("children", []):
             walk(child.removeprefix("IPY_MODEL_"))
 

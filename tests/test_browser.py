@@ -206,6 +206,11 @@ def names_control(text, description):
     return bool(name) and name in text
 
 
+def as_shown(expected, value):
+    """The number a text would show for a slider position (a SelectionSlider's option)."""
+    return float(expected["options"][round(value)]) if expected["options"] else value
+
+
 def slider_value(handle):
     return float(handle.get_attribute("aria-valuenow"))
 
@@ -239,9 +244,13 @@ def exercise_slider(page, control, expected, tag):
     assert readout.inner_text() != shown0, f"{tag}: readout still {shown0!r} after {key}"
     labelled = bool(text0) and names_control(text0, expected["description"])
     tol = 1e-9 if expected["model"] == "IntSliderModel" else step / 2 + 1e-9
+    if expected["options"]:  # SelectionSlider: the text shows the option, not its index
+        numeric = all(re.fullmatch(r"[-+]?\d+(\.\d+)?", o) for o in expected["options"])
+        labelled = labelled and numeric
+        tol = 1e-9
     if text0:  # the figure's text (HTML widget) changes, and shows the value if it names it
         text1 = wait_text(page, box, text0)
-        assert not labelled or shows_number(text1, v1, tol), (
+        assert not labelled or shows_number(text1, as_shown(expected, v1), tol), (
             f"{tag}: after {key} to {v1:g} the figure's text does not show it:\n{text1}")
     box.screenshot(path=shot_name(tag, "after"))
 
@@ -262,7 +271,7 @@ def exercise_slider(page, control, expected, tag):
     wait_sig(page, box, differs_from=base)
     if text0:
         text_end = wait_text(page, box, text_before)
-        assert not labelled or shows_number(text_end, target, tol), (
+        assert not labelled or shows_number(text_end, as_shown(expected, target), tol), (
             f"{tag}: after {k} to {target:g} the figure's text does not show it:\n{text_end}")
     assert moved != base
     return (f"{expected['description']}: {shown0} -> {key} {v1:g} -> {back} {v2:g} -> "
