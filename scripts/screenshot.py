@@ -1,5 +1,6 @@
 """Regenerate docs/lesson3.png, the README's picture: the lesson-3 figure with its slider, as a
 learner sees it in the classroom app (Voila, headless Chromium), by the browser tests' machinery.
+The picture holds the controls and the figure, down to the bottom of the canvas.
 
     python scripts/screenshot.py                 # docs/lesson3.png at the lesson's default step
     python scripts/screenshot.py --presses 5     # after 5 presses of ArrowRight on the slider
@@ -74,7 +75,11 @@ def main(argv=None):
                                        arg=[box, before], timeout=15_000)
             page.mouse.move(0, 0)  # no hover: ipympl's toolbar stays hidden
             page.wait_for_timeout(500)
-            png = box.screenshot()
+            # the controls and the figure (the HTML copy of the readout below it is left out)
+            outer = box.bounding_box()
+            fig = box.query_selector(".jupyter-matplotlib-canvas-div").bounding_box()
+            png = page.screenshot(clip={"x": outer["x"], "y": outer["y"], "width": outer["width"],
+                                        "height": fig["y"] + fig["height"] - outer["y"] + 8})
         finally:
             page.context.close()
             srv.stop()
