@@ -25,6 +25,7 @@ import re
 import secrets
 import statistics
 import time
+import urllib.request
 from types import SimpleNamespace
 
 import pytest
@@ -443,3 +444,23 @@ def test_jupyterlab_run_all_then_slider(lesson, pages, servers):
         page.screenshot(path=shot_name("lab", lesson, "FAILED"))
         print(servers.lab.log_tail())
         raise
+
+
+def test_classroom_index_and_token(browser, servers):
+    """The classroom command's front page lists every lesson and fetches nothing from outside;
+    without the token the server shows its login page, not a lesson."""
+    page = new_page(browser, 1100, 800)
+    try:
+        page.goto(f"{servers.voila.base}/?token={servers.token}")
+        names = sorted(p.name for p in servers.voila_dir.glob("0*.ipynb"))
+        for name in names:
+            page.get_by_text(name, exact=True).wait_for(timeout=30_000)
+        page.screenshot(path=shot_name("classroom_index"))
+        assert not page.blocked, f"the page asked for outside resources: {page.blocked}"
+    finally:
+        page.context.close()
+    first = sorted(servers.voila_dir.glob("0*.ipynb"))[0].name
+    with urllib.request.urlopen(f"{servers.voila.base}/voila/render/{first}", timeout=30) as r:
+        body = r.read().decode(errors="replace")
+        assert "/login" in r.url, f"without the token the server answered {r.url}"
+    assert "cell-index" not in body
