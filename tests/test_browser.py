@@ -349,14 +349,47 @@ def key_to_pixels(page, control, presses=10):
     return statistics.median(times), times
 
 
+# Timestamps of each keydown, of each image that reaches the page (ipympl turns the kernel's
+# PNG into a blob URL) and of each drawImage: where the time from key to pixels goes.
+TRACE_JS = r"""() => {
+  const ev = window.__trace = [];
+  const url = URL.createObjectURL;
+  URL.createObjectURL = function () { ev.push(['image', performance.now()]);
+                                      return url.apply(this, arguments); };
+  const draw = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function () {
+    ev.push(['draw', performance.now()]); return draw.apply(this, arguments); };
+  document.addEventListener('keydown', e => ev.push(['key', e.timeStamp]), true);
+}"""
+
+
+def split_trace(events):
+    """Medians of key -> image message and image message -> drawImage, in ms."""
+    to_image, to_draw, key, image = [], [], None, None
+    for kind, t in events:
+        if kind == "key":
+            key, image = t, None
+        elif kind == "image" and key is not None and image is None:
+            image = t
+            to_image.append(t - key)
+        elif kind == "draw" and image is not None:
+            to_draw.append(t - image)
+            key = image = None
+    return tuple(statistics.median(x) if x else float("nan") for x in (to_image, to_draw))
+
+
 def report_key_to_pixels(page, controls, expected, lesson, capsys):
     """Print the key press -> new pixels latency of the lesson's first slider figure. No
     assertion on speed (timings are noisy on a shared machine); the target is a median < 80 ms."""
     slider = next(c for c, e in zip(controls, expected, strict=True)
                   if e["model"] != "DropdownModel")
+    page.evaluate(TRACE_JS)
     median, times = key_to_pixels(page, slider)
+    to_image, to_draw = split_trace(page.evaluate("() => window.__trace"))
     line = (f"{lesson} key press -> new pixels: median {median:.0f} ms (target < 80 ms) "
-            f"over {len(times)} presses: " + ", ".join(f"{t:.0f}" for t in times))
+            f"over {len(times)} presses: " + ", ".join(f"{t:.0f}" for t in times)
+            + f"; of which key -> image from the kernel {to_image:.0f} ms, "
+            f"image -> drawn {to_draw:.0f} ms, the rest waits for the next frame")
     with capsys.disabled():
         print(f"\n[browser] {line}", flush=True)
 
