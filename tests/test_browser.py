@@ -87,7 +87,8 @@ def browser(chromium_exe):
 def selected(request, test_name):
     """The lessons for which `test_name` runs in this session (after -k and the like)."""
     return sorted({item.callspec.params["lesson"] for item in request.session.items
-                   if item.module is request.module and item.originalname == test_name})
+                   if getattr(item, "module", None) is request.module  # nbval cells have none
+                   and getattr(item, "originalname", None) == test_name})
 
 
 @pytest.fixture(scope="module")
