@@ -86,11 +86,8 @@ class LSTM:
     def step(self, x_t, h_prev, c_prev):
         """One time step. x_t is (I,) for one sequence or (B, I) for a batch (a row of
         `forward`'s x); h_prev and c_prev are (H, 1) or (H, B). Returns `Gates` of (H, B)."""
-        x_t = _as_numeric("x_t", x_t, None)
-        if x_t.ndim not in (1, 2):
-            raise ValueError(f"x_t must be (input_size={self.input_size},) or (batch, "
-                             f"input_size={self.input_size}); got shape {x_t.shape}")
-        x, h_prev, c_prev, _ = self._check_inputs(x_t[None], h_prev, c_prev)
+        x, h_prev, c_prev, _ = self._check_inputs(_check_step_input(x_t, self.input_size),
+                                                  h_prev, c_prev)
         return self._step(x[0].T, h_prev, c_prev, self._params(x.dtype))
 
     def _step(self, x_t, h_prev, c_prev, params):
@@ -266,35 +263,51 @@ class LSTM:
 
     def _check_inputs(self, x, h0, c0):
         """x -> (T, B, I) and states -> (H, B), all of one float dtype."""
-        x = _as_numeric("x", x, None)
-        states = {name: _as_numeric(name, s, None) for name, s in
-                  (("initial_hidden_state", h0), ("initial_cell_state", c0)) if s is not None}
-        dtype = _float_dtype(x.dtype, *(s.dtype for s in states.values()))
-        I, H = self.input_size, self.hidden_size
-        if x.ndim == 2:
-            x = x[:, None, :]  # one sequence: a batch of 1
-        elif x.ndim != 3:
-            raise ValueError(f"x must be (T, input_size={I}) or (T, batch, input_size={I}); "
-                             f"got {x.ndim}-D with shape {x.shape}")
-        if x.shape[2] != I:
-            raise ValueError(f"x must have input_size={I} features in its last axis; "
-                             f"got shape {x.shape}")
-        x = np.ascontiguousarray(x, dtype)
-        _check_finite("x", x)
-        B = x.shape[1]
-        out = []
-        for name in ("initial_hidden_state", "initial_cell_state"):
-            s = states.get(name)
-            if s is None:
-                out.append(np.zeros((H, B), dtype))
-                continue
-            if s.shape != (H, B):
-                raise ValueError(f"{name} must be a column of shape ({H}, {B}) "
-                                 f"(hidden_size, batch); got shape {s.shape}")
-            s = s.astype(dtype)
-            _check_finite(name, s)
-            out.append(s)
-        return x, out[0], out[1], B
+        x, (h0, c0) = _check_sequence(x, {"initial_hidden_state": h0, "initial_cell_state": c0},
+                                      self.input_size, self.hidden_size)
+        return x, h0, c0, x.shape[1]
+
+
+def _check_sequence(x, states, input_size, hidden_size):
+    """x -> (T, B, I) and each state of `states` ({name: array or None}) -> (H, B), all of
+    one float dtype; a None state becomes zeros. Shared with lstm_train's plain RNN."""
+    I, H = input_size, hidden_size
+    x = _as_numeric("x", x, None)
+    given = {name: _as_numeric(name, s, None) for name, s in states.items() if s is not None}
+    dtype = _float_dtype(x.dtype, *(s.dtype for s in given.values()))
+    if x.ndim == 2:
+        x = x[:, None, :]  # one sequence: a batch of 1
+    elif x.ndim != 3:
+        raise ValueError(f"x must be (T, input_size={I}) or (T, batch, input_size={I}); "
+                         f"got {x.ndim}-D with shape {x.shape}")
+    if x.shape[2] != I:
+        raise ValueError(f"x must have input_size={I} features in its last axis; "
+                         f"got shape {x.shape}")
+    x = np.ascontiguousarray(x, dtype)
+    _check_finite("x", x)
+    B = x.shape[1]
+    out = []
+    for name in states:
+        s = given.get(name)
+        if s is None:
+            out.append(np.zeros((H, B), dtype))
+            continue
+        if s.shape != (H, B):
+            raise ValueError(f"{name} must be a column of shape ({H}, {B}) "
+                             f"(hidden_size, batch); got shape {s.shape}")
+        s = s.astype(dtype)
+        _check_finite(name, s)
+        out.append(s)
+    return x, out
+
+
+def _check_step_input(x_t, input_size):
+    """One row of a sequence, x_t (I,) or (B, I), as a sequence of length 1."""
+    x_t = _as_numeric("x_t", x_t, None)
+    if x_t.ndim not in (1, 2):
+        raise ValueError(f"x_t must be (input_size={input_size},) or (batch, "
+                         f"input_size={input_size}); got shape {x_t.shape}")
+    return x_t[None]
 
 
 def _check_size(name, value):

@@ -13,7 +13,14 @@ References:
 
 import numpy as np
 
-from lstm_core import LSTM, _as_numeric, _check_finite, _check_size, _float_dtype
+from lstm_core import (
+    LSTM,
+    _as_numeric,
+    _check_finite,
+    _check_sequence,
+    _check_size,
+    _check_step_input,
+)
 
 __all__ = ["TanhRNN", "lstm_backward", "rnn_backward", "Regressor", "init_for_training",
            "clip_grad_norm", "Adam", "train", "adding_problem", "reset_sum"]
@@ -39,7 +46,7 @@ class TanhRNN:
     def step(self, x_t, h_prev):
         """One step: x_t is (I,) or (B, I); h_prev is (H, B), B = 1 for one sequence.
         Returns h_t, (H, B)."""
-        x, h_prev = self._check_inputs(np.asarray(x_t)[None], h_prev)
+        x, h_prev = self._check_inputs(_check_step_input(x_t, self.input_size), h_prev)
         W, b = self._params(x.dtype)
         return np.tanh(W @ np.vstack([h_prev, x[0].T]) + b)  # (H, B)
 
@@ -72,28 +79,8 @@ class TanhRNN:
 
     def _check_inputs(self, x, h0):
         """x -> (T, B, I) and h0 -> (H, B), both of one float dtype."""
-        x = _as_numeric("x", x, None)
-        h0 = None if h0 is None else _as_numeric("initial_hidden_state", h0, None)
-        dtype = _float_dtype(x.dtype, *([] if h0 is None else [h0.dtype]))
-        I, H = self.input_size, self.hidden_size
-        if x.ndim == 2:
-            x = x[:, None, :]
-        elif x.ndim != 3:
-            raise ValueError(f"x must be (T, input_size={I}) or (T, batch, input_size={I}); "
-                             f"got {x.ndim}-D with shape {x.shape}")
-        if x.shape[2] != I:
-            raise ValueError(f"x must have input_size={I} features in its last axis; "
-                             f"got shape {x.shape}")
-        x = np.ascontiguousarray(x, dtype)
-        _check_finite("x", x)
-        B = x.shape[1]
-        if h0 is None:
-            return x, np.zeros((H, B), dtype)
-        if h0.shape != (H, B):
-            raise ValueError(f"initial_hidden_state must be a column of shape ({H}, {B}) "
-                             f"(hidden_size, batch); got shape {h0.shape}")
-        h0 = h0.astype(dtype)
-        _check_finite("initial_hidden_state", h0)
+        x, (h0,) = _check_sequence(x, {"initial_hidden_state": h0},
+                                   self.input_size, self.hidden_size)
         return x, h0
 
 

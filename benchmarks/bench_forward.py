@@ -31,11 +31,11 @@ the medians are what to quote.
 import argparse
 import math
 import os
-import statistics
 import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+from timing import measure
 
 from lstm_core import LSTM
 
@@ -137,26 +137,6 @@ def contenders(shape):
             runs[label] = run
     runs["floor"] = make_floor(B, T, H)
     return runs
-
-
-def measure(runs, samples, min_sample_s):
-    """Median seconds per call of each run, sampled in turn (interleaved)."""
-    number = {}
-    for name, run in runs.items():  # calls per sample, so that a sample is not too short
-        run()  # warm up (workspaces, caches)
-        t = time.perf_counter()
-        run()
-        number[name] = max(1, math.ceil(min_sample_s / max(time.perf_counter() - t, 1e-7)))
-    times = {name: [] for name in runs}
-    names = list(runs)
-    for k in range(samples):
-        for name in names[k % len(names):] + names[:k % len(names)]:  # rotate the order
-            n, run = number[name], runs[name]
-            t = time.perf_counter()
-            for _ in range(n):
-                run()
-            times[name].append((time.perf_counter() - t) / n)
-    return {name: statistics.median(v) for name, v in times.items()}
 
 
 def fmt(seconds):

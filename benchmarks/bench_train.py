@@ -22,11 +22,10 @@ shape (B, T, H) = (64, 100, 32): numpy within 3x of PyTorch.
 import argparse
 import math
 import os
-import statistics
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+from timing import measure
 
 from lstm_core import LSTM
 from lstm_train import Regressor, init_for_training
@@ -82,25 +81,6 @@ def contenders(shape):
             np.testing.assert_allclose(head.weight.grad.numpy(), grads["Wy"], rtol=1e-8)
         runs[label] = step
     return runs
-
-
-def measure(runs, samples, min_sample_s):
-    """Median seconds per call of each run, sampled in turn (interleaved)."""
-    number = {}
-    for name, run in runs.items():  # calls per sample, so that a sample is not too short
-        run()  # warm up
-        t = time.perf_counter()
-        run()
-        number[name] = max(1, math.ceil(min_sample_s / max(time.perf_counter() - t, 1e-7)))
-    times = {name: [] for name in runs}
-    names = list(runs)
-    for k in range(samples):
-        for name in names[k % len(names):] + names[:k % len(names)]:  # rotate the order
-            t = time.perf_counter()
-            for _ in range(number[name]):
-                runs[name]()
-            times[name].append((time.perf_counter() - t) / number[name])
-    return {name: statistics.median(v) for name, v in times.items()}
 
 
 def main():

@@ -369,6 +369,10 @@ def test_tanh_rnn_bad_inputs():
         rnn.forward(np.array([["a", "b"]]))
     with pytest.raises(TypeError, match="hidden_size must be a positive integer"):
         TanhRNN(2, 3.0)
+    with pytest.raises(TypeError, match="x_t must be a numeric array"):
+        rnn.step([[0.0, 1.0], [0.0]], np.zeros((3, 2)))  # ragged
+    with pytest.raises(ValueError, match=r"x_t must be \(input_size=2,\)"):
+        rnn.step(np.zeros((1, 1, 2)), np.zeros((3, 1)))
     rnn.W = np.zeros((3, 4))
     with pytest.raises(ValueError, match=r"TanhRNN.W must have shape \(3, 5\)"):
         rnn.forward(np.zeros((4, 2)))
