@@ -40,6 +40,14 @@ More of the machinery, when a lesson needs it:
   move redraws the whole figure instead of blitting. `full_redraw=("name",)` says the same
   for every move of one control (e.g. a checkpoint slider that swaps heatmaps).
 - A static image of a view at another setting: `view.set(...)`, `view.snapshot()`, `view.reset()`.
+- Real-valued controls: `float_slider(value, min, max, step, description)`, never a
+  `FloatSlider`. A FloatSlider echoes back a value set from the kernel: the page snaps it onto
+  its own step grid (2.0 -> 2.000000000000001) and sends it back, and when that echo arrives
+  after `view.reset()` (Run All in JupyterLab) the slider no longer shows its default.
+  `float_slider` is a `SelectionSlider` over rounded values (the page sends an index: no echo).
+- Every control's description gets its full width (`description_width: initial`), and the
+  HTML text widget carries the CSS class `TEXT_CLASS` (the classroom template hides it
+  visually, for screen readers only, because the figure shows the same numbers).
 - In a notebook, never end a cell with the view object unless you mean to display it again.
 - Moves are blitted where the canvas has an Agg buffer (ipympl, Agg): the moving artists are
   marked animated, the background is cached after every full draw (`draw_event`) and each move
@@ -63,6 +71,7 @@ The lesson figures built here: `valve_figure` (lesson 1, one gate as a valve) an
 Importing this module changes no global state (no rcParams, no backend, no seeding).
 """
 
+import builtins
 import html
 import io
 import numbers
@@ -91,6 +100,7 @@ __all__ = [
     "GlyphText",
     "add_cursor",
     "add_readout",
+    "float_slider",
     "gate_image",
     "new_figure",
     "signed_image",
@@ -113,6 +123,7 @@ CURSOR_STYLE = {
     "path_effects": [path_effects.withStroke(linewidth=4.5, foreground="white")],
 }
 DPI = 80  # figure pixels = inches * DPI; fewer pixels, cheaper moves under ipympl
+TEXT_CLASS = "lstm-figure-text"  # CSS class of SliderFigure's HTML text (classroom/ hides it)
 
 
 def new_figure(figsize=(10, 6), dpi=DPI):
@@ -162,6 +173,46 @@ def signed_image(ax, data, limit=None, cax=None, label=None):
                    aspect="auto", interpolation="nearest", origin="lower")
     _colorbar(ax, im, cax, label)
     return im
+
+
+def _decimals(step):
+    """How many decimals write every multiple of `step` (0.5 -> 1, 0.25 -> 2, 2 -> 0)."""
+    for d in range(10):
+        if abs(round(step, d) - step) <= 1e-12 * max(1.0, abs(step)):
+            return d
+    raise ValueError(f"step must have at most 9 decimals; got {step!r}")
+
+
+def float_slider(value, min, max, step, description="", decimals=None):  # noqa: A002
+    """A slider over the real values min, min + step, ..., max, for a SliderFigure.
+
+    It is a `SelectionSlider` whose options are the values rounded to `decimals` (default: the
+    decimals of `step`) and labelled with them, so `.value` is a float such as 0.3 (not
+    0.30000000000000004) and the page exchanges an option index with the kernel. A
+    `FloatSlider` would echo every value the kernel sets, snapped onto the page's own grid,
+    back to the kernel, where a late echo undoes `view.reset()` (see the module docstring).
+    `value` must be on the grid."""
+    for name, v in (("value", value), ("min", min), ("max", max), ("step", step)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+            raise TypeError(f"{name} must be a finite number; got {v!r}")
+    if not min < max:
+        raise ValueError(f"min must be below max; got min={min}, max={max}")
+    if step <= 0:
+        raise ValueError(f"step must be positive; got {step}")
+    n = (max - min) / step
+    if abs(n - round(n)) > 1e-9 * builtins.max(1.0, n):
+        raise ValueError(f"(max - min) must be a whole number of steps; got min={min}, "
+                         f"max={max}, step={step} ({n:g} steps)")
+    d = _decimals(step) if decimals is None else decimals
+    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0:
+        raise TypeError(f"decimals must be a non-negative integer; got {d!r}")
+    grid = [round(min + k * step, d) + 0.0 for k in range(int(round(n)) + 1)]  # + 0.0: no -0.0
+    matches = [g for g in grid if abs(g - value) <= 1e-9 * builtins.max(1.0, abs(value))]
+    if not matches:
+        raise ValueError(f"value must be on the grid {min}, {min + step:g}, ..., {max} "
+                         f"(step {step}); got {value}")
+    return widgets.SelectionSlider(options=[(f"{g:.{d}f}", g) for g in grid], value=matches[0],
+                                   description=description, continuous_update=True)
 
 
 def _text_panel(fig, rect, fontsize):
@@ -328,8 +379,12 @@ class SliderFigure:
     full_redraw  names of controls whose moves change static artists (e.g. a checkpoint
               slider that swaps heatmap data): those moves redraw the whole figure.
     text      optional text(**values) -> str: the numbers the figure shows, also put in an
-              HTML widget under the canvas (`text_widget`): readable by screen readers and
-              browser tests, and copyable.
+              HTML widget under the canvas (`text_widget`, CSS class `TEXT_CLASS`): readable
+              by screen readers and browser tests, and copyable. The classroom template hides
+              it visually (the figure shows the same numbers), so show them in the figure too.
+
+    Every control's description is shown at full width (its style's description_width is
+    set to "initial"). For real values use `float_slider`, not a FloatSlider (see above).
 
     `update` runs once at construction, so the artists show the defaults from the start.
     """
@@ -365,6 +420,10 @@ class SliderFigure:
         # height auto: an HTML widget is one line high (28 px) by default
         self.text_widget = widgets.HTML(layout=widgets.Layout(height="auto",
                                                               margin="0 0 0 10px"))
+        self.text_widget.add_class(TEXT_CLASS)
+        for w in self.controls.values():  # no "forget bi…": descriptions at full width
+            if "description_width" in getattr(w.style, "keys", ()):
+                w.style.description_width = "initial"
         self._blit_wanted = blit
         self._background = None  # the figure without the moving artists, after a full draw
         self._holding = False
@@ -392,8 +451,7 @@ class SliderFigure:
         unknown = [n for n in values if n not in self.controls]
         if unknown:
             raise ValueError(f"unknown control(s) {unknown}; this figure has {list(self.controls)}")
-        for name, value in values.items():
-            self._check_value(name, value)
+        values = {name: self._check_value(name, value) for name, value in values.items()}
         changed = {n: v for n, v in values.items() if self.controls[n].value != v}
         if not changed:
             return
@@ -410,9 +468,14 @@ class SliderFigure:
         w = self.controls[name]
         if hasattr(w, "options") and not hasattr(w, "min"):  # Dropdown, SelectionSlider, ...
             allowed = [o[1] if isinstance(o, tuple) else o for o in w.options]
-            if not any(_same(value, a) for a in allowed):
-                raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
-            return
+            if any(_same(value, a) for a in allowed):
+                return value
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                close = [a for a in allowed if isinstance(a, numbers.Real)
+                         and abs(a - value) <= 1e-9 * max(1.0, abs(value))]
+                if close:  # 0.1 + 0.2 for the option 0.3 of a float_slider
+                    return close[0]
+            raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
         if hasattr(w, "min") and hasattr(w, "max"):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{name} must be a number; got {value!r} "
@@ -422,6 +485,7 @@ class SliderFigure:
                 raise TypeError(f"{name} must be an integer; got {value!r}")
             if not (w.min <= value <= w.max):
                 raise ValueError(f"{name} must be in [{w.min}, {w.max}]; got {value}")
+        return value
 
     @contextmanager
     def _hold(self):
@@ -518,7 +582,17 @@ class SliderFigure:
     def png(self, dpi=None):
         """The current view (moving artists included) as PNG bytes."""
         buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=dpi or self.figure.dpi, facecolor="white")
+        # savefig draws axes-level animated artists but skips figure-level ones (a fig.text
+        # readout): the moving artists are not animated while saving, then animated again
+        animated = [a for a in self.artists if a.get_animated()]
+        for a in animated:
+            a.set_animated(False)
+        try:
+            self.figure.savefig(buf, format="png", dpi=dpi or self.figure.dpi,
+                                facecolor="white")
+        finally:
+            for a in animated:
+                a.set_animated(True)
         return buf.getvalue()
 
     def snapshot(self, dpi=None):
@@ -650,9 +724,9 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
             "   (signed: a value to write, not a valve)")
 
     controls = {
-        "w": widgets.FloatSlider(w, min=-6, max=6, step=0.1, description="weight w"),
-        "b": widgets.FloatSlider(b, min=-6, max=6, step=0.1, description="bias b"),
-        "x": widgets.FloatSlider(x, min=-3, max=3, step=0.1, description="input x"),
+        "w": float_slider(w, -6, 6, 0.1, description="weight w"),
+        "b": float_slider(b, -6, 6, 0.1, description="bias b"),
+        "x": float_slider(x, -3, 3, 0.1, description="input x"),
     }
     artists = [sig_curve, tanh_curve, x_cursor, sig_dot, tanh_dot, passed, readout]  # draw order
     view = SliderFigure(fig, controls, update, artists, text=lambda **_: readout.get_text())

@@ -517,3 +517,91 @@ def test_glyph_text_follows_the_dpi_and_is_saved(view):
     assert 80 in view.readout._atlases and 160 in view.readout._atlases
     bbox = view.readout.get_window_extent()
     assert bbox.width > 300 and bbox.height > 100
+
+
+# ---- real-valued sliders, labels, the text widget's class, saving figure-level artists ----
+
+
+def test_float_slider_is_a_selection_slider_on_a_rounded_grid():
+    s = lstm_viz.float_slider(1.0, -3, 3, 0.1, description="x1")
+    assert isinstance(s, widgets.SelectionSlider)  # the page sends an index: no float echo
+    values = [v for _, v in s.options]
+    assert len(values) == 61 and values[0] == -3.0 and values[-1] == 3.0
+    assert 0.3 in values and 2.0 in values and -0.0 not in [str(v) for v in values]
+    assert all(label == f"{v:.1f}" for label, v in s.options)
+    assert s.value == 1.0 and s.index == 40 and s.continuous_update
+    half = lstm_viz.float_slider(8.0, 0.0, 10.0, 0.5)
+    assert [v for _, v in half.options][:3] == [0.0, 0.5, 1.0] and half.label == "8.0"
+    quarter = lstm_viz.float_slider(0.25, 0, 1, 0.25)
+    assert quarter.options[1] == ("0.25", 0.25)
+    assert lstm_viz.float_slider(0.1 + 0.2, 0, 1, 0.1).value == 0.3  # snapped onto the grid
+
+
+def test_float_slider_checks_its_arguments():
+    with pytest.raises(ValueError, match="value must be on the grid"):
+        lstm_viz.float_slider(0.05, 0, 1, 0.1)
+    with pytest.raises(ValueError, match="whole number of steps"):
+        lstm_viz.float_slider(0, 0, 1, 0.3)
+    with pytest.raises(ValueError, match="min must be below max"):
+        lstm_viz.float_slider(1, 1, 1, 0.1)
+    with pytest.raises(ValueError, match="step must be positive"):
+        lstm_viz.float_slider(0, 0, 1, -0.1)
+    with pytest.raises(TypeError, match="value must be a finite number"):
+        lstm_viz.float_slider("1", 0, 1, 0.1)
+
+
+def test_float_slider_in_a_figure_set_reset_and_near_values():
+    fig = lstm_viz.new_figure()
+    (line,) = fig.add_axes([0.1, 0.1, 0.8, 0.8]).plot([0, 1], [0, 0])
+    v = SliderFigure(fig, {"s": lstm_viz.float_slider(0.5, 0, 2, 0.1, description="scale s")},
+                     lambda s: line.set_ydata([0, s]), [line])
+    v.set(s=0.1 + 0.2)  # 0.30000000000000004: the option 0.3
+    assert v.values == {"s": 0.3} and list(line.get_ydata()) == [0, 0.3]
+    with pytest.raises(ValueError, match="s must be one of"):
+        v.set(s=0.35)
+    v.reset()
+    assert v.values == {"s": 0.5} and v.controls["s"].index == 5
+    v.close()
+
+
+def test_controls_show_their_whole_description_and_the_text_has_its_class(view):
+    for w in view.controls.values():
+        assert w.style.description_width == "initial"
+    assert lstm_viz.TEXT_CLASS in view.text_widget._dom_classes
+    valve = valve_figure()
+    assert all(isinstance(w, widgets.SelectionSlider) for w in valve.controls.values())
+    assert all(w.style.description_width == "initial" for w in valve.controls.values())
+    valve.close()
+
+
+def test_png_draws_figure_level_moving_artists():
+    """savefig skips animated artists placed on the figure (not in an axes); png() must not."""
+    from PIL import Image
+
+    fig = lstm_viz.new_figure(figsize=(3, 2))
+    fig.add_axes([0.6, 0.1, 0.3, 0.8])
+    label = fig.text(0.05, 0.4, "", fontsize=40, color="red")
+    v = SliderFigure(fig, {"n": widgets.IntSlider(3, min=0, max=5)},
+                     lambda n: label.set_text("X" * n), [label])
+
+    def red_pixels(png):
+        rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+        return int(((rgb[:, :, 0] > 200) & (rgb[:, :, 1] < 80) & (rgb[:, :, 2] < 80)).sum())
+
+    assert red_pixels(v.png()) > 100
+    assert label.get_animated()  # still blitted on moves after the save
+    v.set(n=0)
+    assert red_pixels(v.png()) == 0
+    v.close()
+
+
+def test_no_lesson_uses_a_float_slider():
+    """A FloatSlider echoes kernel-set values back from the page (see float_slider)."""
+    import json
+    from pathlib import Path
+
+    for nb in sorted((Path(__file__).parent.parent / "notebooks").glob("0*.ipynb")):
+        state = json.loads(nb.read_text())["metadata"].get("widgets", {}).get(
+            "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        models = {m["model_name"] for m in state.values()}
+        assert "FloatSliderModel" not in models, f"{nb.name} stores a FloatSlider"
