@@ -413,6 +413,13 @@ def test_voila_sliders_redraw(lesson, pages, servers, capsys):
             f"Voila {lesson}: {n_cells} cells and {n_code} code editors shown; expected "
             f"{len(shown)} cells (of {len(cells)}, the rest tagged {HIDE_TAG}) and no code")
         assert_defaults_shown(controls, expected, f"Voila {lesson}")
+        # a figure's HTML text repeats its numbers: hidden visually, still in the page
+        texts = page.evaluate("""() => Array.from(document.querySelectorAll('.lstm-figure-text'))
+            .map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height,
+                       e.innerText.trim().length])""")
+        assert all(w <= 1 and h <= 1 and n > 0 for w, h, n in texts), (
+            f"Voila {lesson}: figure texts (width, height, characters) {texts}: "
+            "expected visually hidden (1 px) but not empty")
         page.screenshot(path=shot_name(lesson, "page"))
         if lesson in LESSON3:
             report_key_to_pixels(page, controls, expected, lesson, capsys)
