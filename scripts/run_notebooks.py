@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(paths):
-    paths = paths or sorted(str(p) for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = ([str(Path(p).resolve()) for p in paths]  # nbconvert runs inside notebooks/
+             or sorted(str(p) for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
     for path in paths:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
