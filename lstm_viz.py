@@ -426,6 +426,7 @@ class SliderFigure:
                 w.style.description_width = "initial"
         self._blit_wanted = blit
         self._background = None  # the figure without the moving artists, after a full draw
+        self._background_size = None  # the renderer's (width, height) when it was cached
         self._holding = False
         self.moves = 0  # how many updates ran (tests and benchmarks read it)
         for a in self.artists:
@@ -502,13 +503,14 @@ class SliderFigure:
             self.controls[n] is change["owner"] for n in self.full_redraw))
 
     def _run_update(self, full=False):
-        if self._update(**self.values):  # update says it changed static artists too
+        values = self.values
+        if self._update(**values):  # update says it changed static artists too
             full = True
         self.moves += 1
         if self._text is not None:
             self.text_widget.value = (
                 '<pre style="font-family: monospace; line-height: 1.3; margin: 0">'
-                f"{html.escape(self._text(**self.values))}</pre>")
+                f"{html.escape(self._text(**values))}</pre>")
         self.refresh(full=full)
 
     # -- drawing
@@ -874,7 +876,7 @@ class UnrolledFigure(SliderFigure):
             full = ("checkpoint",)
         super().__init__(fig, controls, self._update_view, self._moving, blit=blit,
                          full_redraw=full,
-                         text=lambda t, unit, **_: self.readout_text(t, unit))
+                         text=lambda **_: self.readout.get_text())  # set by _update_view
 
     @staticmethod
     def _check_index(name, value, n):
