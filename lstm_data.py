@@ -1,0 +1,1 @@
+"""Loading the lessons' data files (data/*.npz), checked: names, shapes, finiteness."""
