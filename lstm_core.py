@@ -76,8 +76,6 @@ class LSTM:
         self.bc = np.zeros((hidden_size, 1))
         self.bo = np.zeros((hidden_size, 1))
 
-        self._workspace = {}  # dtype -> reusable buffer for the input projection of `forward`
-
     def __repr__(self):
         return f"LSTM(input_size={self.input_size}, hidden_size={self.hidden_size})"
 
@@ -88,7 +86,9 @@ class LSTM:
         `forward`'s x); h_prev and c_prev are (H, 1) or (H, B). Returns `Gates` of (H, B)."""
         x, h_prev, c_prev, _ = self._check_inputs(_check_step_input(x_t, self.input_size),
                                                   h_prev, c_prev)
-        return self._step(x[0].T, h_prev, c_prev, self._params(x.dtype))
+        params = self._params(x.dtype)
+        _check_products(params, x, h_prev)
+        return self._step(x[0].T, h_prev, c_prev, params)
 
     def _step(self, x_t, h_prev, c_prev, params):
         Wf, Wi, Wc, Wo, bf, bi, bc, bo = params
@@ -111,6 +111,7 @@ class LSTM:
         """
         x, h, c, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
         params = self._params(x.dtype)
+        _check_products(params, x, h)
         steps = []
         for x_t in x:  # x_t: (B, I)
             gates = self._step(x_t.T, h, c, params)
@@ -118,7 +119,6 @@ class LSTM:
             steps.append(gates)
         if not steps:  # an empty sequence: empty arrays with the right shape
             return Gates(*(np.empty((0, *h.shape), x.dtype) for _ in Gates._fields))
-        _check_overflow(h, c)
         return Gates(*(np.stack(field) for field in zip(*steps, strict=True)))  # each (T, H, B)
 
     # ---- the fast path: the same numbers, fewer and bigger operations ---------------
@@ -129,21 +129,26 @@ class LSTM:
         outputs (T, H, B), the hidden state of every step.
 
         An empty sequence (T = 0) returns empty outputs and the initial states.
+        `forward` and `trace` compute the same numbers up to round-off; inputs whose
+        products W z could overflow are refused by both (see `_check_products`).
         """
         x, h0, c0, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
         T, B, I = x.shape
         H = self.hidden_size
-        W, b = self._stacked(x.dtype)  # (4H, H + I), (4H,), rows f, i, o, g
+        params = self._params(x.dtype)
+        _check_products(params, x, h0)
+        W, b = _stacked(params)  # (4H, H + I), (4H,), rows f, i, o, g
         W_h = np.ascontiguousarray(W[:, :H])  # (4H, H)
         W_x = np.ascontiguousarray(W[:, H:])  # (4H, I)
 
-        # One (stacked) matrix product for the input part of all T steps at once;
-        # only the recurrent product W_h h_{t-1} has to wait for the previous step.
-        P = self._buffer(x.dtype, T * 4 * H * B).reshape(T, 4 * H, B)
-        np.matmul(W_x, x.transpose(0, 2, 1), out=P)  # P[t] = W_x x_t, (4H, B)
-        P += b[:, None]  # the biases, once for all steps
+        # One (stacked) matrix product for the input part of many steps at once; only
+        # the recurrent product W_h h_{t-1} has to wait for the previous step. The steps
+        # go in chunks of at most PROJECTION_CHUNK numbers, so that memory stays bounded
+        # for any T, and each call has its own buffer, so that threads never share one.
+        chunk = max(1, PROJECTION_CHUNK // (4 * H * B))  # steps per chunk
+        buffer = np.empty(min(T, chunk) * 4 * H * B, x.dtype)
 
-        outputs = np.empty((T, H, B), x.dtype)
+        outputs = _empty((T, H, B), x.dtype, "outputs")
         h, c = h0, c0.copy()  # (H, B)
         a = np.empty((4 * H, B), x.dtype)  # the four gates of one step, reused
         f, i, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
@@ -155,8 +160,13 @@ class LSTM:
         # here than the same product in rows, h^T W_h^T, at batch 64.
         half = np.array(0.5, x.dtype)
         for t in range(T):
+            if t % chunk == 0:  # the input projection of the next chunk of steps
+                x_chunk = x[t:t + chunk].transpose(0, 2, 1)  # (steps, I, B)
+                P = buffer[:len(x_chunk) * 4 * H * B].reshape(len(x_chunk), 4 * H, B)
+                np.matmul(W_x, x_chunk, out=P)  # P[s] = W_x x_{t+s}, (4H, B)
+                P += b[:, None]  # the biases, once for the chunk
             np.dot(W_h, h, a)  # a = W_h h_{t-1}, written into a
-            a += P[t]  # + W_x x_t + b
+            a += P[t % chunk]  # + W_x x_t + b
             # sigma(x) = (1 + tanh(x/2)) / 2 and the sigmoid rows of W are halved
             # (see _stacked), so a single tanh serves all four gates.
             np.tanh(a, a)
@@ -168,36 +178,27 @@ class LSTM:
             h = outputs[t]
             np.tanh(c, h)  # h_t = o_t * tanh(c_t), written straight into outputs
             h *= o
-        _check_overflow(h, c)
         return outputs, h.copy(), c
-
-    def _stacked(self, dtype):
-        """One big matrix for all the gates is faster than four smaller ones.
-        Rows f, i, o, g (the three sigmoids together); sigmoid rows are halved."""
-        Wf, Wi, Wc, Wo, bf, bi, bc, bo = self._params(dtype)
-        W = np.vstack([0.5 * Wf, 0.5 * Wi, 0.5 * Wo, Wc])  # (4H, H + I)
-        b = np.vstack([0.5 * bf, 0.5 * bi, 0.5 * bo, bc])[:, 0]  # (4H,)
-        return W, b
-
-    def _buffer(self, dtype, size):
-        # A fresh 100 MB array per call costs page faults and made timings bimodal.
-        buf = self._workspace.get(dtype)
-        if buf is None or buf.size < size:
-            buf = self._workspace[dtype] = np.empty(size, dtype)
-        return buf[:size]
 
     # ---- PyTorch interop, without importing torch ---------------------------------
 
     @classmethod
-    def from_torch(cls, source):
-        """Build an LSTM from a single-layer `torch.nn.LSTM` or its `state_dict()`
-        (any mapping of names to arrays or tensors, such as a loaded `.npz`).
+    def from_torch(cls, source, prefix=""):
+        """Build an LSTM from a single-layer `torch.nn.LSTM` or `torch.nn.LSTMCell`, or
+        from its `state_dict()` (any mapping of names to arrays or tensors, such as a
+        loaded `.npz`). For a whole model's state dict, `prefix` picks the LSTM's part:
+        `from_torch(model.state_dict(), prefix="lstm.")` (or pass `model.lstm`).
 
         PyTorch stacks the gates as i, f, g, o in `weight_ih_l0` (4H, I) and
-        `weight_hh_l0` (4H, H) and adds two biases, `bias_ih_l0 + bias_hh_l0`.
+        `weight_hh_l0` (4H, H) and adds two biases, `bias_ih_l0 + bias_hh_l0`
+        (an LSTMCell names them without `_l0`: one step of a one-layer LSTM).
         A model made with bias=False has no bias keys: the biases stay zero.
         """
         if hasattr(source, "state_dict") and callable(source.state_dict):
+            mode = getattr(source, "mode", "LSTM")  # torch's RNN, GRU and LSTM all have one
+            if mode != "LSTM":
+                raise ValueError(f"from_torch expects a torch.nn.LSTM; got a {mode} "
+                                 f"({type(source).__name__})")
             for attr, ok, what in [("num_layers", 1, "one layer"),
                                    ("bidirectional", False, "one direction"),
                                    ("proj_size", 0, "no projection (proj_size=0)")]:
@@ -209,27 +210,30 @@ class LSTM:
         if not hasattr(source, "keys"):
             raise TypeError("from_torch expects a torch.nn.LSTM or a mapping of its "
                             f"state_dict names to arrays; got {type(source).__name__}")
-        sd = {k: _to_numpy(source[k]) for k in source.keys()}
-        _check_torch_keys(sd)
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str such as 'lstm.'; got {type(prefix).__name__}")
+        keys = [str(k) for k in source.keys()]
+        names = _torch_names(keys, prefix)  # our name (ending in _l0) -> the source's key
+        sd = {name: _torch_array(key, source[key]) for name, key in names.items()}
         w_ih, w_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
         if w_ih.ndim != 2 or w_hh.ndim != 2:
             raise ValueError("weight_ih_l0 and weight_hh_l0 must be 2-D; got shapes "
                              f"{w_ih.shape} and {w_hh.shape}")
         H4, I = w_ih.shape
         H = H4 // 4
-        if H4 % 4 or H == 0 or w_hh.shape != (4 * H, H):
-            raise ValueError(f"expected weight_ih_l0 (4H, I) and weight_hh_l0 (4H, H); "
-                             f"got {w_ih.shape} and {w_hh.shape}")
+        if H4 % 4 or H == 0 or I == 0 or w_hh.shape != (4 * H, H):
+            raise ValueError(f"expected weight_ih_l0 (4H, I) and weight_hh_l0 (4H, H) with "
+                             f"H, I >= 1; got {w_ih.shape} and {w_hh.shape}")
         b = np.zeros(4 * H)
         for key in ("bias_ih_l0", "bias_hh_l0"):
             if key in sd:
                 if sd[key].shape != (4 * H,):
                     raise ValueError(f"expected {key} of shape ({4 * H},); got {sd[key].shape}")
                 b = b + sd[key]
-        lstm = cls(I, H)
-        W = np.hstack([w_hh, w_ih]).astype(np.float64)  # (4H, H + I): acts on [h; x]
+        W = np.hstack([w_hh, w_ih])  # (4H, H + I): acts on [h; x]
         _check_finite("state_dict weights", W)
-        _check_finite("state_dict biases", b)
+        _check_finite("state_dict biases (bias_ih + bias_hh)", b)
+        lstm = cls(I, H)
         lstm.Wi, lstm.Wf, lstm.Wc, lstm.Wo = np.split(W, 4)  # PyTorch order i, f, g, o
         lstm.bi, lstm.bf, lstm.bc, lstm.bo = (v[:, None] for v in np.split(b, 4))
         return lstm
@@ -252,12 +256,11 @@ class LSTM:
         out = []
         for name in ("Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo"):
             shape = (H, H + I) if name[0] == "W" else (H, 1)
-            value = _as_numeric(f"LSTM.{name}", getattr(self, name), dtype)
+            value = _as_parameter(f"LSTM.{name}", getattr(self, name), dtype)
             if value.shape != shape:
                 raise ValueError(f"LSTM.{name} must have shape {shape} (hidden, "
                                  f"{'hidden + input' if name[0] == 'W' else '1'}); "
                                  f"got {value.shape}")
-            _check_finite(f"LSTM.{name}", value)
             out.append(value)
         return out
 
@@ -320,6 +323,8 @@ def _check_size(name, value):
 
 
 def _as_numeric(name, value, dtype):
+    if hasattr(value, "detach") and callable(value.detach):  # a torch tensor
+        value = _torch_to_numpy(name, value)
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as e:  # ragged lists and the like
@@ -328,6 +333,36 @@ def _as_numeric(name, value, dtype):
         raise TypeError(f"{name} must be a real numeric array (float, int or bool); "
                         f"got dtype {arr.dtype}")
     return arr if dtype is None else arr.astype(dtype, copy=False)
+
+
+def _as_parameter(name, value, dtype):
+    """A weight as `dtype`, finite; a finite float64 weight beyond float32's range
+    is named as such (the cast alone would turn it into inf, with a numpy warning)."""
+    arr = _as_numeric(name, value, None)
+    with np.errstate(over="ignore"):  # the check below says what overflowed
+        cast = arr.astype(dtype, copy=False)
+    if not np.isfinite(cast).all() and np.isfinite(arr).all():
+        bad = tuple(int(j) for j in np.argwhere(~np.isfinite(cast))[0])
+        raise ValueError(f"{name} does not fit {np.dtype(dtype)} (largest magnitude "
+                         f"{np.finfo(dtype).max:.3g}): it has {arr[bad]:.3g} at index {bad}; "
+                         f"pass float64 inputs, or scale the weights down")
+    _check_finite(name, cast)
+    return cast
+
+
+def _torch_to_numpy(name, tensor):
+    """A torch tensor as numpy, without importing torch: detached (requires_grad is
+    fine), on the CPU, and bfloat16 / float8 (which numpy lacks) widened to float64."""
+    try:
+        t = tensor.detach().cpu()
+        if t.is_floating_point() and str(t.dtype) not in ("torch.float16", "torch.float32",
+                                                           "torch.float64"):
+            t = t.double()
+        return t.numpy()
+    except (RuntimeError, TypeError, AttributeError) as e:
+        raise TypeError(f"{name} must be a real numeric array or tensor; could not convert "
+                        f"the {type(tensor).__name__} of dtype {getattr(tensor, 'dtype', '?')}: "
+                        f"{e}") from None
 
 
 def _float_dtype(*dtypes):
@@ -343,35 +378,95 @@ def _check_finite(name, arr):
                          f"{tuple(int(j) for j in bad)}")
 
 
-def _check_overflow(h, c):
-    # Finite inputs can still overflow W z (|x| near 1e308): inf - inf gives NaN, and a
-    # NaN reaches the last h or c, so checking those two catches it without a silent answer.
-    if not (np.isfinite(h).all() and np.isfinite(c).all()):
-        raise ValueError("the LSTM produced NaN or infinite states: W z overflowed; "
-                         "expected inputs, states and weights of moderate size")
+PROJECTION_CHUNK = 2**18  # numbers of W_x x_t that `forward` computes at once (2 MB in float64)
 
 
-def _to_numpy(value):
-    if hasattr(value, "detach"):  # a torch tensor, without importing torch
-        value = value.detach().cpu().numpy()
-    return _as_numeric("state_dict value", value, None)
+def _stacked(params):
+    """One big matrix for all the gates is faster than four smaller ones.
+    Rows f, i, o, g (the three sigmoids together); sigmoid rows are halved."""
+    Wf, Wi, Wc, Wo, bf, bi, bc, bo = params
+    W = np.vstack([0.5 * Wf, 0.5 * Wi, 0.5 * Wo, Wc])  # (4H, H + I)
+    b = np.vstack([0.5 * bf, 0.5 * bi, 0.5 * bo, bc])[:, 0]  # (4H,)
+    return W, b
 
 
-def _check_torch_keys(sd):
-    keys = set(sd)
-    if any(k.endswith("_reverse") for k in keys):
+def _check_products(params, x, h0):
+    """Refuse, before computing anything, inputs whose products W z could overflow.
+
+    Row r of W z_t + b, summed in any order (BLAS kernels differ from CPU to CPU), has
+    every partial sum below S_r = sum_j |W_rj| |z_j| + |b_r|, up to round-off. After the
+    first step |h_t| < 1, so with m_h = max(1, max |h_0|) and m_x = max |x|, the bound
+    S = max_r (sum_j |W_h,rj| m_h + sum_j |W_x,rj| m_x + |b_r|) holds at every step.
+    If S is below a quarter of the dtype's largest number, no step can overflow on any
+    machine; otherwise we raise rather than let an inf hide behind a saturated gate.
+    `params` is a list of weights (H', H + I) and biases (H', 1), hidden columns first.
+    """
+    H = h0.shape[0]
+    weights = [p for p in params if p.shape[1] > 1]
+    biases = [p for p in params if p.shape[1] == 1]
+    with np.errstate(over="ignore", invalid="ignore"):  # an inf here just means too large
+        W = np.abs(np.vstack(weights), dtype=np.float64)  # (rows, H + I)
+        m_h = max(1.0, float(np.abs(h0).max(initial=0.0)))
+        m_x = float(np.abs(x).max(initial=0.0))
+        S = (W[:, :H].sum(axis=1) * m_h + W[:, H:].sum(axis=1) * m_x
+             + np.abs(np.vstack(biases), dtype=np.float64)[:, 0]).max()
+    limit = float(np.finfo(x.dtype).max) / 4
+    if not S < limit:  # also catches NaN, from 0 * inf
+        raise ValueError(f"the products W z overflow {x.dtype}: sum |W| |z| reaches {S:.3g} "
+                         f"(max |x| = {m_x:.3g}), beyond the {limit:.3g} this dtype can sum "
+                         f"safely; expected inputs, states and weights of moderate size")
+
+
+def _empty(shape, dtype, what):
+    """np.empty, with an error that says which array did not fit in memory."""
+    try:
+        return np.empty(shape, dtype)
+    except MemoryError:
+        n = int(np.prod(shape, dtype=np.float64))
+        raise MemoryError(f"{what} of shape {shape} ({n * np.dtype(dtype).itemsize / 1e9:.3g} "
+                          f"GB of {np.dtype(dtype)}) do not fit in memory; use a shorter "
+                          f"sequence or a smaller batch") from None
+
+
+_PARAMETER_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+
+def _torch_names(keys, prefix):
+    """Map the four parameter names of a one-layer LSTM (ending in _l0) to the keys
+    of a state dict, refusing anything else by name. An LSTMCell's keys have no _l0."""
+    chosen = [k[len(prefix):] for k in keys if k.startswith(prefix)]
+    if prefix and not chosen:
+        raise ValueError(f"no state_dict key starts with prefix {prefix!r}; keys: {sorted(keys)}")
+    if any(k.endswith("_reverse") for k in chosen):
         raise ValueError("lstm_core.LSTM can represent one direction; the state_dict has "
                          "'_reverse' keys (bidirectional=True)")
-    if any(k.startswith("weight_hr") for k in keys):
+    if any(k.startswith("weight_hr") for k in chosen):
         raise ValueError("lstm_core.LSTM cannot represent proj_size > 0; the state_dict has "
                          "weight_hr_l0")
-    extra_layers = sorted(k for k in keys if not k.endswith("_l0"))
-    if extra_layers:
-        raise ValueError(f"lstm_core.LSTM can represent one layer (keys ending in _l0); "
-                         f"got {extra_layers}")
-    missing = [k for k in ("weight_ih_l0", "weight_hh_l0") if k not in keys]
+    cell = {k[:-3] for k in _PARAMETER_KEYS}  # torch.nn.LSTMCell: weight_ih, ...
+    names = {(k + "_l0" if k in cell else k): prefix + k for k in chosen}
+    unexpected = sorted(prefix + k for k in names if k not in _PARAMETER_KEYS)
+    if unexpected:
+        layers = [k for k in unexpected if k.rsplit("_l", 1)[-1].isdigit() and "." not in k]
+        if layers:
+            raise ValueError(f"lstm_core.LSTM can represent one layer (keys ending in _l0); "
+                             f"got {layers}")
+        owners = sorted({k[:-len("weight_ih_l0")] for k in keys if k.endswith("weight_ih_l0")
+                         and k != prefix + "weight_ih_l0"})
+        hint = (f"; pass the LSTM's part: from_torch(state_dict, prefix={owners[0]!r}) "
+                f"or from_torch(model.{owners[0].rstrip('.')})" if owners else "")
+        raise ValueError(f"unexpected state_dict keys {unexpected}: expected only "
+                         f"{list(_PARAMETER_KEYS)} (or LSTMCell's {sorted(cell)}){hint}")
+    missing = [k for k in ("weight_ih_l0", "weight_hh_l0") if k not in names]
     if missing:
         raise ValueError(f"state_dict is missing {missing}; it has {sorted(keys)}")
-    if ("bias_ih_l0" in keys) != ("bias_hh_l0" in keys):
+    if ("bias_ih_l0" in names) != ("bias_hh_l0" in names):
         raise ValueError("state_dict must have both bias_ih_l0 and bias_hh_l0 "
                          f"(or neither, for bias=False); it has {sorted(keys)}")
+    return names
+
+
+def _torch_array(key, value):
+    """A state dict value as a float64 array."""
+    arr = _as_numeric(f"state_dict[{key!r}]", value, None)
+    return arr.astype(np.float64)
