@@ -21,6 +21,7 @@ References:
 - torch.nn.LSTM documentation (gate order i, f, g, o; two biases).
 """
 
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -35,6 +36,7 @@ def sigmoid(x):
     sigma(x) = (1 + tanh(x / 2)) / 2 is the same function. It is exact to about 1e-16
     in absolute terms; for x below about -20 the tiny result loses relative precision.
     """
+    x = _as_numeric("sigmoid's x", x, None)
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
@@ -65,6 +67,9 @@ class LSTM:
         self.input_size = _check_size("input_size", input_size)
         self.hidden_size = _check_size("hidden_size", hidden_size)
 
+        # np.empty only reserves the memory: a clear error for sizes that cannot fit
+        _empty((4, hidden_size, hidden_size + input_size), np.float64, "the four weights",
+               "choose a smaller hidden_size or input_size")
         # Initialize weights and biases (the problem statement's choice: standard normal)
         self.Wf = np.random.randn(hidden_size, input_size + hidden_size)
         self.Wi = np.random.randn(hidden_size, input_size + hidden_size)
@@ -145,10 +150,11 @@ class LSTM:
         # the recurrent product W_h h_{t-1} has to wait for the previous step. The steps
         # go in chunks of at most PROJECTION_CHUNK numbers, so that memory stays bounded
         # for any T, and each call has its own buffer, so that threads never share one.
-        chunk = max(1, PROJECTION_CHUNK // (4 * H * B))  # steps per chunk
+        chunk = max(1, PROJECTION_CHUNK // max(1, 4 * H * B))  # steps per chunk
         buffer = np.empty(min(T, chunk) * 4 * H * B, x.dtype)
 
-        outputs = _empty((T, H, B), x.dtype, "outputs")
+        outputs = _empty((T, H, B), x.dtype, "the outputs", "use a shorter sequence or a "
+                         "smaller batch")
         h, c = h0, c0.copy()  # (H, B)
         a = np.empty((4 * H, B), x.dtype)  # the four gates of one step, reused
         f, i, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
@@ -212,9 +218,9 @@ class LSTM:
                             f"state_dict names to arrays; got {type(source).__name__}")
         if not isinstance(prefix, str):
             raise TypeError(f"prefix must be a str such as 'lstm.'; got {type(prefix).__name__}")
-        keys = [str(k) for k in source.keys()]
-        names = _torch_names(keys, prefix)  # our name (ending in _l0) -> the source's key
-        sd = {name: _torch_array(key, source[key]) for name, key in names.items()}
+        keys = {str(k): k for k in source.keys()}  # printable name -> the source's key
+        names = _torch_names(list(keys), prefix)  # our name (ending in _l0) -> printable name
+        sd = {name: _torch_array(key, source[keys[key]]) for name, key in names.items()}
         w_ih, w_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
         if w_ih.ndim != 2 or w_hh.ndim != 2:
             raise ValueError("weight_ih_l0 and weight_hh_l0 must be 2-D; got shapes "
@@ -325,6 +331,10 @@ def _check_size(name, value):
 def _as_numeric(name, value, dtype):
     if hasattr(value, "detach") and callable(value.detach):  # a torch tensor
         value = _torch_to_numpy(name, value)
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        # np.asarray would silently use the values behind the mask
+        raise TypeError(f"{name} must be a plain numeric array; got a masked array with "
+                        f"{int(np.ma.count_masked(value))} masked entries (fill them first)")
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as e:  # ragged lists and the like
@@ -339,14 +349,17 @@ def _as_parameter(name, value, dtype):
     """A weight as `dtype`, finite; a finite float64 weight beyond float32's range
     is named as such (the cast alone would turn it into inf, with a numpy warning)."""
     arr = _as_numeric(name, value, None)
+    if arr.dtype == dtype:
+        _check_finite(name, arr)
+        return arr
     with np.errstate(over="ignore"):  # the check below says what overflowed
-        cast = arr.astype(dtype, copy=False)
-    if not np.isfinite(cast).all() and np.isfinite(arr).all():
+        cast = arr.astype(dtype)
+    if not np.isfinite(cast).all():
+        _check_finite(name, arr)  # inf or NaN already, or:
         bad = tuple(int(j) for j in np.argwhere(~np.isfinite(cast))[0])
         raise ValueError(f"{name} does not fit {np.dtype(dtype)} (largest magnitude "
                          f"{np.finfo(dtype).max:.3g}): it has {arr[bad]:.3g} at index {bad}; "
                          f"pass float64 inputs, or scale the weights down")
-    _check_finite(name, cast)
     return cast
 
 
@@ -385,8 +398,8 @@ def _stacked(params):
     """One big matrix for all the gates is faster than four smaller ones.
     Rows f, i, o, g (the three sigmoids together); sigmoid rows are halved."""
     Wf, Wi, Wc, Wo, bf, bi, bc, bo = params
-    W = np.vstack([0.5 * Wf, 0.5 * Wi, 0.5 * Wo, Wc])  # (4H, H + I)
-    b = np.vstack([0.5 * bf, 0.5 * bi, 0.5 * bo, bc])[:, 0]  # (4H,)
+    W = np.concatenate([0.5 * Wf, 0.5 * Wi, 0.5 * Wo, Wc])  # (4H, H + I)
+    b = np.concatenate([0.5 * bf, 0.5 * bi, 0.5 * bo, bc])[:, 0]  # (4H,)
     return W, b
 
 
@@ -399,17 +412,15 @@ def _check_products(params, x, h0):
     S = max_r (sum_j |W_h,rj| m_h + sum_j |W_x,rj| m_x + |b_r|) holds at every step.
     If S is below a quarter of the dtype's largest number, no step can overflow on any
     machine; otherwise we raise rather than let an inf hide behind a saturated gate.
-    `params` is a list of weights (H', H + I) and biases (H', 1), hidden columns first.
+    `params` lists the weights (H', H + I), hidden columns first, then their biases (H', 1).
     """
     H = h0.shape[0]
-    weights = [p for p in params if p.shape[1] > 1]
-    biases = [p for p in params if p.shape[1] == 1]
+    m_h = max(1.0, float(np.abs(h0).max(initial=0.0)))
+    m_x = float(np.abs(x).max(initial=0.0))
     with np.errstate(over="ignore", invalid="ignore"):  # an inf here just means too large
-        W = np.abs(np.vstack(weights), dtype=np.float64)  # (rows, H + I)
-        m_h = max(1.0, float(np.abs(h0).max(initial=0.0)))
-        m_x = float(np.abs(x).max(initial=0.0))
-        S = (W[:, :H].sum(axis=1) * m_h + W[:, H:].sum(axis=1) * m_x
-             + np.abs(np.vstack(biases), dtype=np.float64)[:, 0]).max()
+        W = np.abs(np.concatenate(params[:len(params) // 2]), dtype=np.float64)  # (rows, H + I)
+        b = np.abs(np.concatenate(params[len(params) // 2:]), dtype=np.float64)  # (rows, 1)
+        S = (W[:, :H].sum(axis=1) * m_h + W[:, H:].sum(axis=1) * m_x + b[:, 0]).max()
     limit = float(np.finfo(x.dtype).max) / 4
     if not S < limit:  # also catches NaN, from 0 * inf
         raise ValueError(f"the products W z overflow {x.dtype}: sum |W| |z| reaches {S:.3g} "
@@ -417,15 +428,15 @@ def _check_products(params, x, h0):
                          f"safely; expected inputs, states and weights of moderate size")
 
 
-def _empty(shape, dtype, what):
+def _empty(shape, dtype, what, advice):
     """np.empty, with an error that says which array did not fit in memory."""
     try:
         return np.empty(shape, dtype)
     except MemoryError:
-        n = int(np.prod(shape, dtype=np.float64))
-        raise MemoryError(f"{what} of shape {shape} ({n * np.dtype(dtype).itemsize / 1e9:.3g} "
-                          f"GB of {np.dtype(dtype)}) do not fit in memory; use a shorter "
-                          f"sequence or a smaller batch") from None
+        n = float(np.prod(shape, dtype=np.float64))
+        raise MemoryError(f"{what}, shape {shape}, need {n * np.dtype(dtype).itemsize / 1e9:.3g} "
+                          f"GB of {np.dtype(dtype)}: more than this machine can give; "
+                          f"{advice}") from None
 
 
 _PARAMETER_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
@@ -447,7 +458,7 @@ def _torch_names(keys, prefix):
     names = {(k + "_l0" if k in cell else k): prefix + k for k in chosen}
     unexpected = sorted(prefix + k for k in names if k not in _PARAMETER_KEYS)
     if unexpected:
-        layers = [k for k in unexpected if k.rsplit("_l", 1)[-1].isdigit() and "." not in k]
+        layers = [k for k in unexpected if re.fullmatch(r"(weight|bias)_(ih|hh)_l[1-9]\d*", k)]
         if layers:
             raise ValueError(f"lstm_core.LSTM can represent one layer (keys ending in _l0); "
                              f"got {layers}")

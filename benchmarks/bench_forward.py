@@ -2,6 +2,7 @@
 
     python benchmarks/bench_forward.py           # the full run (a few minutes)
     python benchmarks/bench_forward.py --quick   # a short, noisier run
+    python benchmarks/bench_forward.py --against a2daa38   # fast path now vs at a commit
 
 Contenders, timed in one process, interleaved (one sample of each in turn, so that load
 from other processes hits all of them alike), median of many samples:
@@ -29,9 +30,13 @@ the medians are what to quote.
 """
 
 import argparse
+import importlib.util
 import math
 import os
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -139,6 +144,41 @@ def contenders(shape):
     return runs
 
 
+def lstm_at(rev):
+    """The LSTM class of lstm_core.py as it was at git revision `rev`."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{rev}:lstm_core.py"], cwd=root, check=True,
+                            capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / "lstm_core_then.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("lstm_core_then", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.LSTM
+
+
+def against(rev, samples, min_sample_s):
+    """`LSTM.forward` now against the same method at `rev`, interleaved, same weights."""
+    Then = lstm_at(rev)
+    print(f"\n## LSTM.forward now vs at {rev}: median ms per call, default threads")
+    print(f"{'(B, T, I, H)':>20} {'now':>9} {'then':>9}  now/then")
+    for shape in SHAPES:
+        B, T, I, H = shape
+        rng = np.random.default_rng(1)
+        now, then = LSTM(I, H), Then(I, H)
+        for name in ("Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo"):
+            value = rng.normal(size=(H, H + I) if name[0] == "W" else (H, 1)) * 0.3
+            setattr(now, name, value)
+            setattr(then, name, value)
+        x = rng.normal(size=(T, B, I))
+        np.testing.assert_allclose(now.forward(x)[0], then.forward(x)[0], rtol=0, atol=1e-12)
+        big = T * B * H >= 1_000_000
+        r = measure({"now": lambda now=now, x=x: now.forward(x),
+                     "then": lambda then=then, x=x: then.forward(x)},
+                    max(3, samples // 3) if big else samples, min_sample_s)
+        print(f"{str(shape):>20} {fmt(r['now'])} {fmt(r['then'])}  {r['now'] / r['then']:8.2f}")
+
+
 def fmt(seconds):
     return f"{seconds * 1e3:9.3f}" if seconds >= 1e-3 else f"{seconds * 1e3:9.4f}"
 
@@ -187,8 +227,14 @@ def targets(results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples, noisier")
+    parser.add_argument("--against", metavar="REV",
+                        help="only compare LSTM.forward with lstm_core.py at git revision REV")
     args = parser.parse_args()
     samples, min_sample_s = (5, 0.002) if args.quick else (21, 0.01)
+    if args.against:
+        print(f"numpy {np.__version__}; {samples} samples each, interleaved; medians; "
+              f"load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
+        return against(args.against, samples, min_sample_s)
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}; "
           f"{samples} samples per contender, interleaved; medians")
     default_threads = torch.get_num_threads() if torch else None

@@ -545,16 +545,239 @@ def test_bad_state_dict(change, error, word):
         LSTM.from_torch(change(torch_layout()))
 
 
-def test_overflow_gives_an_error_or_finite_numbers_never_nan():
+# ---- issue 8: overflow, threads, memory, torch tensors and state dicts ------------------
+
+def test_products_that_overflow_are_refused_by_both_paths():
+    """The issue's case: 3e308 - 3e308 overflows or not by the CPU's BLAS kernel. The
+    bound sum |W| |z| is machine-independent, so both paths refuse it everywhere."""
     lstm = LSTM(2, 1)
     for name in ("Wf", "Wi", "Wc", "Wo"):
-        setattr(lstm, name, np.array([[0.5, 3.0, -3.0]]))  # 3e308 - 3e308: inf - inf = NaN
+        setattr(lstm, name, np.array([[0.5, 3.0, -3.0]]))
     x = np.full((3, 2), 1e308)  # finite, so the input check lets it through
-    with np.errstate(over="ignore", invalid="ignore"):
-        for run in (lstm.forward, lstm.trace):
-            try:
-                result = run(x)
-            except ValueError as e:
-                assert "overflowed" in str(e)
-            else:  # BLAS may fuse the multiply-add and get the exact 0
-                assert all(np.isfinite(v).all() for v in result)
+    for run in (lstm.forward, lstm.trace, lambda x: lstm.step(x[0], np.zeros((1, 1)),
+                                                             np.zeros((1, 1)))):
+        with pytest.raises(ValueError, match="overflow float64"):
+            run(x)
+
+
+def test_large_state_or_weights_also_count_in_the_bound():
+    lstm = random_lstm(2, 3, seed=4)
+    x = np.ones((2, 2))
+    with pytest.raises(ValueError, match="overflow"):
+        lstm.forward(x, np.full((3, 1), 1e308))
+    lstm.Wo = np.full((3, 5), 1e308)  # finite weights whose row sums overflow
+    for run in (lstm.forward, lstm.trace):
+        with pytest.raises(ValueError, match="overflow"):
+            run(x)
+
+
+def test_float32_bound_is_float32s():
+    lstm = random_lstm(2, 3, seed=5)
+    for name in GATE_NAMES[:4]:
+        setattr(lstm, name, np.ones((3, 5)))  # each row sums 2 x 1e38 + 3 |h|: > float32 max / 4
+    x = np.full((2, 2), 1e38, np.float32)  # finite in float32, but not its sums
+    with pytest.raises(ValueError, match="overflow float32"):
+        lstm.forward(x)
+    out = lstm.forward(x.astype(np.float64))[0]
+    assert np.isfinite(out).all()
+
+
+MAGNITUDES = st.integers(-300, 308).map(lambda e: 10.0 ** e)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(w=MAGNITUDES, x_scale=MAGNITUDES, h_scale=MAGNITUDES, seed=st.integers(0, 2**16),
+       dtype=st.sampled_from([np.float64, np.float32]))
+def test_forward_and_trace_agree_over_extreme_magnitudes(w, x_scale, h_scale, seed, dtype):
+    """Either both paths refuse with the overflow error, or both return finite states that
+    agree to within the round-off bound of the pre-activations, |error| <= n u S.
+    (Near-cancelling products of huge magnitude make that bound wide: no order of
+    summation is "right" then, and the test asserts only what holds on every machine.)"""
+    T, B, I, H = 4, 2, 3, 2
+    rng = np.random.default_rng(seed)
+    lstm = random_lstm(I, H, seed, scale=1.0)
+    for name in GATE_NAMES:
+        setattr(lstm, name, getattr(lstm, name) * w)
+    with np.errstate(over="ignore"):  # building the inputs, not under test
+        x = (rng.normal(size=(T, B, I)) * x_scale).astype(dtype)
+        h0 = (rng.normal(size=(H, B)) * h_scale).astype(dtype)
+    if not (np.isfinite(x).all() and np.isfinite(h0).all()):
+        return  # the inputs themselves overflowed the dtype: the input check's business
+    results = []
+    for run in (lstm.forward, lstm.trace):
+        try:
+            results.append(run(x, h0))
+        except ValueError as e:  # the products, or weights cast to float32, overflow
+            assert "overflow" in str(e) or "does not fit float32" in str(e)
+            results.append(str(e))
+    forward, trace = results
+    if isinstance(forward, str) or isinstance(trace, str):
+        assert forward == trace  # the same refusal
+        return
+    outputs, h, c = forward
+    for field in (trace.f, trace.i, trace.o):
+        assert np.isfinite(field).all() and (field >= 0).all() and (field <= 1).all()
+    assert np.isfinite(outputs).all() and np.isfinite(c).all()
+    assert (np.abs(outputs) <= 1).all()
+    # S: the bound on every pre-activation's terms, computed independently in float64
+    W = np.abs(np.vstack([getattr(lstm, n) for n in GATE_NAMES[:4]]))
+    z_max = np.concatenate([np.full(H, max(1.0, np.abs(h0).max())), np.full(I, np.abs(x).max())])
+    S = (W @ z_max).max() + max(np.abs(getattr(lstm, n)).max() for n in GATE_NAMES[4:])
+    u = np.finfo(dtype).eps
+    tol = 10 * T * (H + I + 1) * u * max(S, 1.0)  # per-step gate error <= n u S, summed over T
+    np.testing.assert_allclose(outputs, trace.h, rtol=0, atol=tol)
+    np.testing.assert_allclose(c, trace.c[-1], rtol=0, atol=tol * (1 + T))
+
+
+def test_forward_from_threads_gives_each_thread_its_own_answer():
+    """One LSTM object, several threads, different inputs: each gets what a call alone
+    gives (the old shared workspace gave wrong outputs in 20 of 20 trials)."""
+    import threading
+
+    lstm = random_lstm(4, 8, seed=6, scale=0.5)
+    rng = np.random.default_rng(7)
+    xs = [rng.normal(size=(400, 16, 4)) for _ in range(4)]
+    alone = [lstm.forward(x)[0] for x in xs]
+    got = [None] * len(xs)
+
+    def work(k):
+        for _ in range(5):
+            got[k] = lstm.forward(xs[k])[0]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(len(xs)):
+        np.testing.assert_allclose(got[k], alone[k], rtol=0, atol=1e-12)
+
+
+def test_forward_keeps_nothing_and_allocates_little_beyond_its_outputs():
+    import tracemalloc
+
+    from lstm_core import PROJECTION_CHUNK
+
+    lstm = random_lstm(1, 4, seed=8)
+    x = np.random.default_rng(9).normal(size=(100_000, 1, 1))  # projection: 12.8 MB
+    before = dict(vars(lstm))
+    tracemalloc.start()
+    outputs = lstm.forward(x)[0]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert {k: type(v) for k, v in vars(lstm).items()} == {k: type(v) for k, v in
+                                                            before.items()}
+    assert set(vars(lstm)) == {"input_size", "hidden_size", *GATE_NAMES}
+    # the outputs, one chunk of the projection (8 bytes a number), and small change
+    assert peak <= outputs.nbytes + 8 * PROJECTION_CHUNK + 1_000_000, peak
+
+
+def test_chunked_projection_equals_the_readable_path_across_chunk_edges(monkeypatch):
+    import lstm_core
+
+    monkeypatch.setattr(lstm_core, "PROJECTION_CHUNK", 3 * 4 * 2 * 2)  # 3 steps a chunk
+    lstm = random_lstm(3, 2, seed=10)
+    x = np.random.default_rng(11).normal(size=(10, 2, 3))
+    h0, c0 = np.full((2, 2), 0.3), np.full((2, 2), -0.2)
+    outputs, h, c = lstm.forward(x, h0, c0)
+    trace = lstm.trace(x, h0, c0)
+    np.testing.assert_allclose(outputs, trace.h, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(c, trace.c[-1], rtol=0, atol=1e-12)
+
+
+def test_weights_beyond_float32_are_named_on_a_float32_call():
+    lstm = random_lstm(2, 3, seed=12)
+    lstm.Wi = np.full((3, 5), 1e39)
+    with pytest.raises(ValueError, match="LSTM.Wi does not fit float32"):
+        lstm.forward(np.ones((2, 2), np.float32))
+
+
+def test_masked_arrays_are_refused_not_unmasked():
+    lstm = random_lstm(2, 3, seed=13)
+    x = np.ma.masked_array(np.ones((2, 2)), mask=[[0, 1], [0, 0]])
+    with pytest.raises(TypeError, match="masked"):
+        lstm.forward(x)
+
+
+def test_impossible_sizes_get_a_clear_memory_error():
+    with pytest.raises(MemoryError, match="hidden_size"):
+        LSTM(1, 10**7)
+
+
+def test_sigmoid_refuses_non_numbers():
+    with pytest.raises(TypeError, match="numeric"):
+        sigmoid("1.0")
+
+
+@pytest.mark.torch_live
+def test_tensors_that_require_grad_are_accepted_everywhere(torch):
+    lstm = random_lstm(3, 2, seed=14)
+    x = np.random.default_rng(15).normal(size=(5, 3))
+    xt = torch.tensor(x, requires_grad=True)
+    h0 = torch.zeros(2, 1, dtype=torch.float64, requires_grad=True)
+    np.testing.assert_array_equal(lstm.forward(xt, h0, h0)[0], lstm.forward(x)[0])
+    np.testing.assert_array_equal(lstm.trace(xt).h, lstm.trace(x).h)
+    np.testing.assert_array_equal(lstm.step(xt[0], h0, h0).h,
+                                  lstm.step(x[0], np.zeros((2, 1)), np.zeros((2, 1))).h)
+
+
+@pytest.mark.torch_live
+def test_from_torch_of_a_bfloat16_module(torch):
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(3, 2)
+    lstm = LSTM.from_torch(module.to(torch.bfloat16))
+    # the bfloat16 weights, widened exactly to float64
+    np.testing.assert_array_equal(lstm.Wi[:, 2:], module.weight_ih_l0.detach().double().numpy()[:2])
+
+
+@pytest.mark.torch_live
+def test_from_torch_of_an_lstm_cell_is_one_step(torch):
+    torch.manual_seed(1)
+    cell = torch.nn.LSTMCell(3, 4).double()
+    x = torch.randn(2, 3, dtype=torch.float64)  # a batch of 2
+    h0, c0 = torch.randn(2, 4, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64)
+    with torch.no_grad():
+        h1, c1 = cell(x, (h0, c0))
+    for source in (cell, cell.state_dict()):
+        lstm = LSTM.from_torch(source)
+        step = lstm.step(x.numpy(), h0.numpy().T, c0.numpy().T)
+        np.testing.assert_allclose(step.h, h1.numpy().T, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(step.c, c1.numpy().T, rtol=0, atol=1e-12)
+
+
+@pytest.mark.torch_live
+def test_from_torch_refuses_a_gru_module_by_name(torch):
+    with pytest.raises(ValueError, match="GRU"):
+        LSTM.from_torch(torch.nn.GRU(3, 4))
+
+
+def test_whole_model_state_dict_names_the_keys_and_the_prefix():
+    sd = {"lstm." + k: v for k, v in torch_layout().items()}
+    sd["fc.weight"], sd["fc.bias"] = np.zeros((1, 3)), np.zeros(1)
+    with pytest.raises(ValueError, match=r"fc\.weight.*prefix='lstm\.'.*model\.lstm"):
+        LSTM.from_torch(sd)
+    lstm = LSTM.from_torch(sd, prefix="lstm.")
+    np.testing.assert_array_equal(lstm.to_torch()["weight_ih_l0"],
+                                  torch_layout()["weight_ih_l0"])
+    with pytest.raises(ValueError, match="no state_dict key starts with prefix 'rnn.'"):
+        LSTM.from_torch(sd, prefix="rnn.")
+    with pytest.raises(TypeError, match="prefix must be a str"):
+        LSTM.from_torch(sd, prefix=1)
+
+
+def test_unknown_l0_keys_are_refused():
+    with pytest.raises(ValueError, match="unexpected state_dict keys.*weight_xx_l0"):
+        LSTM.from_torch({**torch_layout(), "weight_xx_l0": np.zeros(3)})
+
+
+def test_an_lstm_cell_state_dict_without_torch():
+    sd = {k[:-3]: v for k, v in torch_layout().items()}  # weight_ih, weight_hh, bias_ih, ...
+    a, b = LSTM.from_torch(sd), LSTM.from_torch(torch_layout())
+    for name in GATE_NAMES:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_state_dict_with_non_string_keys_is_read_or_refused_clearly():
+    sd = {**torch_layout(), 7: np.zeros(3)}
+    with pytest.raises(ValueError, match="unexpected state_dict keys.*'7'"):
+        LSTM.from_torch(sd)
