@@ -11,12 +11,17 @@ References:
 - Gers, Schmidhuber & Cummins (2000), Learning to Forget (continual tasks, the forget gate).
 """
 
+import math
+import numbers
+
 import numpy as np
 
 from lstm_core import (
     LSTM,
     _as_numeric,
+    _as_parameter,
     _check_finite,
+    _check_products,
     _check_sequence,
     _check_size,
     _check_step_input,
@@ -48,14 +53,17 @@ class TanhRNN:
         Returns h_t, (H, B)."""
         x, h_prev = self._check_inputs(_check_step_input(x_t, self.input_size), h_prev)
         W, b = self._params(x.dtype)
+        _check_products([W, b], x, h_prev)  # refuse an overflow before it happens
         return np.tanh(W @ np.vstack([h_prev, x[0].T]) + b)  # (H, B)
 
     def forward(self, x, initial_hidden_state=None):
         """Process a sequence: x is (T, I), or (T, B, I) for a batch; the initial state is
         (H, B) and defaults to zeros. Returns (outputs, final_h) with outputs
-        (T, H, B), the hidden state of every step."""
+        (T, H, B), the hidden state of every step. Inputs whose products W z could
+        overflow are refused (lstm_core's `_check_products`, as for the LSTM)."""
         x, h = self._check_inputs(x, initial_hidden_state)
         W, b = self._params(x.dtype)
+        _check_products([W, b], x, h)
         T, B, _ = x.shape
         H = self.hidden_size
         W_h, W_x = W[:, :H], W[:, H:]  # W z = W_h h + W_x x
@@ -70,10 +78,9 @@ class TanhRNN:
         H, I = self.hidden_size, self.input_size
         out = []
         for name, shape in (("W", (H, H + I)), ("b", (H, 1))):
-            value = _as_numeric(f"TanhRNN.{name}", getattr(self, name), dtype)
+            value = _as_parameter(f"TanhRNN.{name}", getattr(self, name), dtype)  # finite
             if value.shape != shape:
                 raise ValueError(f"TanhRNN.{name} must have shape {shape}; got {value.shape}")
-            _check_finite(f"TanhRNN.{name}", value)
             out.append(value)
         return out
 
@@ -94,6 +101,7 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
     dh is dL/dh_t coming from above (the read-out), (T, H, B); dc_last optionally adds
     dL/dc_T. Returns (grads, dh0, dc0): grads maps "Wf", "Wi", "Wc", "Wo", "bf", ... to
     arrays shaped like the parameters; dh0, dc0 are dL/dh_0 and dL/dc_0, (H, B).
+    An empty sequence (T = 0) has zero gradients, and dc0 = dc_last (then c_T is c_0).
 
     Going backwards through c_t = f_t * c_{t-1} + i_t * g_t and h_t = o_t * tanh(c_t):
 
@@ -104,15 +112,18 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
         da_t   = [df * f(1-f); di * i(1-i); dg * (1-g^2); do * o(1-o)]   (pre-activations)
         dW     = sum_t da_t z_t^T    db = sum_t da_t     (summed over the batch too)
     """
+    if not isinstance(lstm, LSTM):
+        raise TypeError(f"lstm must be an lstm_core.LSTM; got {type(lstm).__name__}")
     x, h0, c0, _ = lstm._check_inputs(x, initial_hidden_state, initial_cell_state)
     T, B, _ = x.shape
     H = lstm.hidden_size
     Wf, Wi, Wc, Wo = lstm._params(x.dtype)[:4]
+    f, i, g, o, c, h = _check_trace(trace, (T, H, B), x.dtype)  # each (T, H, B)
     dh = _check_shape("dh", dh, (T, H, B), x.dtype)
-    f, i, g, o, c = (_check_shape(f"trace.{name}", getattr(trace, name), (T, H, B), x.dtype)
-                     for name in "figoc")  # each (T, H, B)
-    c_prev = np.concatenate([c0[None], c[:-1]])  # c_{t-1}, (T, H, B)
-    h_prev = np.concatenate([h0[None], trace.h[:-1]])  # h_{t-1}, (T, H, B)
+    dc_next = np.zeros((H, B), x.dtype) if dc_last is None else \
+        _check_shape("dc_last", dc_last, (H, B), x.dtype).copy()  # dc_{t+1} * f_{t+1}
+    c_prev = np.concatenate([c0[None], c])[:-1]  # c_{t-1}, (T, H, B)
+    h_prev = np.concatenate([h0[None], h])[:-1]  # h_{t-1}, (T, H, B)
     tanh_c = np.tanh(c)
 
     # The local derivatives, for all steps at once (they do not wait for the step after):
@@ -128,21 +139,24 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
     W_hT = np.vstack([Wf, Wi, Wc, Wo])[:, :H].T.copy()  # (H, 4H), gates f, i, g, o
     da = np.empty((T, 4, H, B), x.dtype)  # dL/d(pre-activations), all steps
     dh_next = np.zeros((H, B), x.dtype)  # W_h^T da_{t+1}
-    dc_next = np.zeros((H, B), x.dtype) if dc_last is None else \
-        _check_shape("dc_last", dc_last, (H, B), x.dtype).copy()  # dc_{t+1} * f_{t+1}
-    for t in reversed(range(T)):
-        dh_t = dh[t] + dh_next  # (H, B)
-        dc = dc_next + dh_t * coef_c[t]  # (H, B)
-        np.multiply(dc, coef[t], out=da[t, :3])  # df_pre, di_pre, dg_pre at once
-        np.multiply(dh_t, coef_o[t], out=da[t, 3])  # do_pre
-        dc_next = dc * f[t]
-        dh_next = W_hT @ da[t].reshape(4 * H, B)  # (H, B)
+    # Gradients can explode (large weights over many steps, or a huge dh) past the dtype's
+    # range. An inf never turns finite again in these sums and products, so we compute
+    # without numpy's warnings and refuse any inf or NaN in the results, by name.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in reversed(range(T)):
+            dh_t = dh[t] + dh_next  # (H, B)
+            dc = dc_next + dh_t * coef_c[t]  # (H, B)
+            np.multiply(dc, coef[t], out=da[t, :3])  # df_pre, di_pre, dg_pre at once
+            np.multiply(dh_t, coef_o[t], out=da[t, 3])  # do_pre
+            dc_next = dc * f[t]
+            dh_next = W_hT @ da[t].reshape(4 * H, B)  # (H, B)
 
-    # The weight gradients need no loop: one product over all steps and the batch.
-    z = np.concatenate([h_prev, x.transpose(0, 2, 1)], axis=1)  # z_t = [h_{t-1}; x_t], (T, H+I, B)
-    da = da.reshape(T, 4 * H, B)
-    dW = np.matmul(da, z.transpose(0, 2, 1)).sum(axis=0)  # sum_t da_t z_t^T, (4H, H + I)
-    db = da.sum(axis=(0, 2))[:, None]  # (4H, 1)
+        # The weight gradients need no loop: one product over all steps and the batch.
+        z = np.concatenate([h_prev, x.transpose(0, 2, 1)], axis=1)  # [h_{t-1}; x_t], (T, H+I, B)
+        da = da.reshape(T, 4 * H, B)
+        dW = np.matmul(da, z.transpose(0, 2, 1)).sum(axis=0)  # sum_t da_t z_t^T, (4H, H + I)
+        db = da.sum(axis=(0, 2))[:, None]  # (4H, 1)
+    _check_no_overflow("lstm_backward's gradients", [dW, db, dh_next, dc_next])
     grads = {}
     for k, name in enumerate("fico"):  # the problem statement's names: Wc for g_t
         grads["W" + name] = dW[k * H:(k + 1) * H]
@@ -154,29 +168,37 @@ def rnn_backward(rnn, x, outputs, dh, initial_hidden_state=None):
     """Gradients of L with respect to TanhRNN's W and b, by BPTT.
 
     outputs is `rnn.forward(x, h0)[0]`, (T, H, B); dh is dL/dh_t from above, (T, H, B).
-    Returns (grads, dh0) with grads {"W": (H, H + I), "b": (H, 1)}.
+    Returns (grads, dh0) with grads {"W": (H, H + I), "b": (H, 1)}; zeros for T = 0.
 
         dh_t = (dL/dh_t from above) + W_h^T da_{t+1}
         da_t = dh_t * (1 - h_t^2)          through h_t = tanh(a_t), a_t = W z_t + b
         dW   = sum_t da_t z_t^T            db = sum_t da_t
     """
+    if not isinstance(rnn, TanhRNN):
+        raise TypeError(f"rnn must be an lstm_train.TanhRNN; got {type(rnn).__name__}")
+    if isinstance(outputs, tuple):
+        raise TypeError(f"outputs must be the array rnn.forward(x, h0)[0], (T, H, B); got a "
+                        f"tuple of {len(outputs)} (forward returns (outputs, final_h))")
     x, h0 = rnn._check_inputs(x, initial_hidden_state)
     T, B, _ = x.shape
     H = rnn.hidden_size
     W, _ = rnn._params(x.dtype)
-    h = _check_shape("outputs", outputs, (T, H, B), x.dtype)
+    h = _check_shape("outputs", outputs, (T, H, B), x.dtype, bound=1)  # h_t = tanh(...)
     dh = _check_shape("dh", dh, (T, H, B), x.dtype)
     tanh_prime = 1 - h**2  # (T, H, B)
     W_hT = W[:, :H].T.copy()  # (H, H)
     da = np.empty((T, H, B), x.dtype)
     dh_next = np.zeros((H, B), x.dtype)
-    for t in reversed(range(T)):
-        np.multiply(dh[t] + dh_next, tanh_prime[t], out=da[t])  # (H, B)
-        dh_next = W_hT @ da[t]
-    h_prev = np.concatenate([h0[None], h[:-1]])
-    z = np.concatenate([h_prev, x.transpose(0, 2, 1)], axis=1)  # (T, H + I, B)
-    return {"W": np.matmul(da, z.transpose(0, 2, 1)).sum(axis=0),  # sum_t da_t z_t^T
-            "b": da.sum(axis=(0, 2))[:, None]}, dh_next
+    with np.errstate(over="ignore", invalid="ignore"):  # exploding gradients: refused below
+        for t in reversed(range(T)):
+            np.multiply(dh[t] + dh_next, tanh_prime[t], out=da[t])  # (H, B)
+            dh_next = W_hT @ da[t]
+        h_prev = np.concatenate([h0[None], h])[:-1]  # h_{t-1}, (T, H, B)
+        z = np.concatenate([h_prev, x.transpose(0, 2, 1)], axis=1)  # (T, H + I, B)
+        grads = {"W": np.matmul(da, z.transpose(0, 2, 1)).sum(axis=0),  # sum_t da_t z_t^T
+                 "b": da.sum(axis=(0, 2))[:, None]}
+    _check_no_overflow("rnn_backward's gradients", [*grads.values(), dh_next])
+    return grads, dh_next
 
 
 # ---- a recurrent layer plus a linear read-out, trained on squared error ----------
@@ -189,17 +211,20 @@ class Regressor:
     read at the last step only (`every_step=False`, predictions (O, B)) or at every
     step (predictions (T, O, B)). The loss is the mean squared error, as
     torch.nn.functional.mse_loss: the mean over the batch, the outputs and (with
-    every_step) the steps that `mask` (T, B) selects.
+    every_step) the steps that `mask` (T, B) selects. `rng` draws W_y: a numpy
+    Generator or an int seed (default 0).
     """
 
     def __init__(self, cell, output_size=1, every_step=False, rng=None):
         if not isinstance(cell, (LSTM, TanhRNN)):
             raise TypeError("cell must be an lstm_core.LSTM or an lstm_train.TanhRNN; "
                             f"got {type(cell).__name__}")
+        if not isinstance(every_step, (bool, np.bool_)):
+            raise TypeError(f"every_step must be True or False; got {every_step!r:.60}")
         self.cell = cell
         self.output_size = _check_size("output_size", output_size)
         self.every_step = bool(every_step)
-        rng = np.random.default_rng(0) if rng is None else rng
+        rng = _as_rng(0 if rng is None else rng)
         H = cell.hidden_size
         self.Wy = rng.normal(0.0, 1.0 / np.sqrt(H), (output_size, H))  # (O, H)
         self.by = np.zeros((output_size, 1))  # (O, 1)
@@ -214,18 +239,20 @@ class Regressor:
         owner.update(Wy=self, by=self)
         return {name: getattr(obj, name) for name, obj in owner.items()}
 
+    def _shapes(self):
+        """The shape every parameter must have, by name."""
+        H, I, O = self.cell.hidden_size, self.cell.input_size, self.output_size
+        shapes = {name: (H, H + I) if name[0] == "W" else (H, 1) for name in _cell_names(self.cell)}
+        return {**shapes, "Wy": (O, H), "by": (O, 1)}
+
     def set_parameters(self, params):
-        """Assign arrays by name (as `parameters()` gives them, or a loaded .npz)."""
-        names = set(_cell_names(self.cell)) | {"Wy", "by"}
-        unknown = sorted(set(params) - names)
-        if unknown:
-            raise ValueError(f"unknown parameter names {unknown}; expected some of "
-                             f"{sorted(names)}")
-        for name in params:
-            value = np.array(params[name], dtype=np.float64)
-            current = np.shape(self.parameters()[name])
-            if value.shape != current:
-                raise ValueError(f"{name} must have shape {current}; got {value.shape}")
+        """Assign arrays by name (as `parameters()` gives them, or a loaded .npz), as float64
+        copies. All are checked first (names, shapes, finite): a refused call assigns nothing."""
+        shapes = self._shapes()
+        params = _as_dict("params", params, shapes, all_required=False)
+        values = {name: _check_shape(name, value, shapes[name], np.float64).copy()
+                  for name, value in params.items()}
+        for name, value in values.items():
             setattr(self.cell if name not in ("Wy", "by") else self, name, value)
 
     def _run(self, x, keep_gates=False):
@@ -243,14 +270,27 @@ class Regressor:
     def predict(self, x):
         """Predictions for x (T, B, I) or (T, I): (O, B), or (T, O, B) with every_step."""
         _, h = self._run(x)
-        return self._readout(h, h.dtype)
+        return self._readout(h)[1]
 
-    def _readout(self, h, dtype):
-        Wy = _check_shape("Regressor.Wy", self.Wy, (self.output_size, h.shape[1]), dtype)
-        by = _check_shape("Regressor.by", self.by, (self.output_size, 1), dtype)
+    def _readout(self, h):
+        """(W_y, the predictions) for the hidden states h (T, H, B), in h's dtype."""
+        T, H, _ = h.shape
+        Wy = _check_shape("Regressor.Wy", self.Wy, (self.output_size, H), h.dtype)
+        by = _check_shape("Regressor.by", self.by, (self.output_size, 1), h.dtype)
+        if T == 0 and not self.every_step:
+            raise ValueError("x has no time steps (T = 0): a read-out of the last step "
+                             "needs T >= 1")
+        # |h_t| < 1, so no y_t can exceed sum_j |W_y,oj| + |b_y,o| (summed in float64):
+        # refuse weights for which that bound could overflow, whatever the summation order.
+        with np.errstate(over="ignore"):
+            bound = float((np.abs(Wy, dtype=np.float64).sum(axis=1)
+                           + np.abs(by[:, 0], dtype=np.float64)).max())
+        if not bound < np.finfo(h.dtype).max / 4:
+            raise ValueError(f"the read-out W_y h + b_y could overflow {h.dtype}: sum |W_y| + "
+                             f"|b_y| reaches {bound:.3g}; expected weights of moderate size")
         if self.every_step:
-            return np.matmul(Wy, h) + by  # (T, O, B)
-        return Wy @ h[-1] + by  # (O, B)
+            return Wy, np.matmul(Wy, h) + by  # (T, O, B)
+        return Wy, Wy @ h[-1] + by  # (O, B)
 
     def loss(self, x, y, mask=None):
         """The mean squared error on one batch."""
@@ -260,37 +300,45 @@ class Regressor:
         """Forward, loss and (by BPTT) the gradient of every parameter.
         y is (O, B), or (T, O, B) with every_step; mask (T, B) of 0/1 weights which
         steps count (every_step only). Returns (loss, {name: gradient})."""
+        if not isinstance(grads, (bool, np.bool_)):
+            raise TypeError(f"grads must be True or False; got {grads!r:.60}")
         state, h = self._run(x, keep_gates=grads)
         T, H, B = h.shape
         O = self.output_size
-        y_hat = self._readout(h, h.dtype)
+        Wy, y_hat = self._readout(h)
         y = _check_shape("y (the targets)", y, y_hat.shape, h.dtype)
-        err = y_hat - y  # (O, B) or (T, O, B)
         if self.every_step:
-            m = np.ones((T, B), h.dtype) if mask is None else \
-                _check_shape("mask", mask, (T, B), h.dtype)
+            m = np.ones((T, B), h.dtype) if mask is None else _check_mask(mask, (T, B), h.dtype)
             count = O * m.sum()
-            if count == 0:
-                raise ValueError("mask selects no step: the loss would be 0 / 0")
-            err = err * m[:, None, :]
         elif mask is not None:
             raise ValueError("mask is for every_step=True; a last-step read-out has none")
         else:
             count = O * B
-        loss = float(np.sum(err**2) / count)
+        if count == 0:
+            why = "the mask selects no step" if mask is not None else f"T = {T}, B = {B}"
+            raise ValueError(f"nothing to average: {why}, so the loss would be 0 / 0")
+        with np.errstate(over="ignore", invalid="ignore"):  # huge targets: refused below
+            err = y_hat - y  # (O, B) or (T, O, B)
+            if self.every_step:
+                err = err * m[:, None, :]
+            loss = float(np.sum(err**2) / count)
+        if not math.isfinite(loss):
+            raise ValueError(f"the squared error overflows {h.dtype}: the targets reach "
+                             f"{np.abs(y).max():.3g}; expected targets of moderate size")
         if not grads:
             return loss, None
 
-        dy = 2 * err / count  # dL/dy_hat
+        dy = 2 * err / count  # dL/dy_hat; finite, as the sum of err^2 is
         dh = np.zeros_like(h)  # dL/dh_t from the read-out, (T, H, B)
-        Wy = self.Wy.astype(h.dtype)
-        if self.every_step:
-            dh[:] = np.matmul(Wy.T, dy)  # (T, H, B)
-            g = {"Wy": np.tensordot(dy, h, axes=([0, 2], [0, 2])),  # sum_t dy_t h_t^T
-                 "by": dy.sum(axis=(0, 2))[:, None]}
-        else:
-            dh[-1] = Wy.T @ dy  # only h_T is read
-            g = {"Wy": dy @ h[-1].T, "by": dy.sum(axis=1, keepdims=True)}
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below
+            if self.every_step:
+                dh[:] = np.matmul(Wy.T, dy)  # (T, H, B)
+                g = {"Wy": np.tensordot(dy, h, axes=([0, 2], [0, 2])),  # sum_t dy_t h_t^T
+                     "by": dy.sum(axis=(0, 2))[:, None]}
+            else:
+                dh[-1] = Wy.T @ dy  # only h_T is read
+                g = {"Wy": dy @ h[-1].T, "by": dy.sum(axis=1, keepdims=True)}
+        _check_no_overflow("the read-out's gradients", [dh, *g.values()])
         if isinstance(self.cell, LSTM):
             cell_grads, _, _ = lstm_backward(self.cell, x, state, dh)
         else:
@@ -308,7 +356,13 @@ def init_for_training(cell, rng, forget_bias=1.0):
     """Small weights for gradient descent: N(0, 1/(H + I)) instead of the standard normal
     of the problem statement (which saturates the gates from the start), zero biases,
     and for an LSTM a forget-gate bias of `forget_bias` so that f_t starts near
-    sigma(1) = 0.73 and the cell remembers from the start (Gers et al. 2000)."""
+    sigma(1) = 0.73 and the cell remembers from the start (Gers et al. 2000).
+    `rng` is a numpy Generator or an int seed."""
+    if not isinstance(cell, (LSTM, TanhRNN)):
+        raise TypeError("cell must be an lstm_core.LSTM or an lstm_train.TanhRNN; "
+                        f"got {type(cell).__name__}")
+    rng = _as_rng(rng)
+    forget_bias = _check_number("forget_bias", forget_bias)
     H, I = cell.hidden_size, cell.input_size
     for name in _cell_names(cell):
         if name.startswith("W"):
@@ -316,7 +370,7 @@ def init_for_training(cell, rng, forget_bias=1.0):
         else:
             setattr(cell, name, np.zeros((H, 1)))
     if isinstance(cell, LSTM):
-        cell.bf = np.full((H, 1), float(forget_bias))
+        cell.bf = np.full((H, 1), forget_bias)
     return cell
 
 
@@ -324,11 +378,20 @@ def init_for_training(cell, rng, forget_bias=1.0):
 
 def clip_grad_norm(grads, max_norm):
     """Scale all gradients together so that their joint 2-norm is at most max_norm
-    (in place). Returns the norm before clipping."""
-    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads.values())))
+    (in place; grads maps names to float arrays). Returns the norm before clipping."""
+    grads = _as_dict("grads", grads)
+    max_norm = _check_number("max_norm", max_norm, "a positive, finite number", lambda v: v > 0)
+    for name, g in grads.items():
+        _check_updatable(f"grads[{name!r}]", g)
+    # Divided by the largest |g| first, the squares can neither overflow nor all underflow.
+    scale = max((float(np.abs(g).max(initial=0.0)) for g in grads.values()), default=0.0)
+    if scale == 0.0:
+        return 0.0
+    ratio = float(np.sqrt(sum(np.sum((g / scale) ** 2) for g in grads.values())))  # >= 1
+    norm = scale * ratio
     if norm > max_norm:
         for g in grads.values():
-            g *= max_norm / norm
+            g *= (max_norm / ratio) / scale  # max_norm / norm, in an order that cannot overflow
     return norm
 
 
@@ -337,54 +400,97 @@ class Adam:
 
         m = beta1 m + (1 - beta1) grad          v = beta2 v + (1 - beta2) grad^2
         p -= lr * m_hat / (sqrt(v_hat) + eps)   m_hat, v_hat corrected for their zero start
+
+    lr and eps are positive, beta1 and beta2 in [0, 1) (at 1, m_hat would be 0 / 0).
     """
 
     def __init__(self, params, lr=1e-2, betas=(0.9, 0.999), eps=1e-8):
-        if not hasattr(params, "items"):
-            raise TypeError(f"params must be a dict of name -> array; got {type(params).__name__}")
+        params = _as_dict("params", params)
+        if not params:
+            raise ValueError("params is empty: expected a dict of name -> array, such as "
+                             "model.parameters()")
         for name, p in params.items():
-            if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
-                raise TypeError(f"parameter {name!r} must be a float numpy array (it is "
-                                f"updated in place); got {type(p).__name__} "
-                                f"{getattr(p, 'dtype', '')}")
-        if not lr > 0:
-            raise ValueError(f"lr must be positive; got {lr}")
+            _check_updatable(f"parameter {name!r}", p)
+        if isinstance(betas, (str, bytes)) or np.ndim(betas) != 1 or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2); got {betas!r:.60}")
         self.params = params
-        self.lr, (self.beta1, self.beta2), self.eps = lr, betas, eps
+        self.lr = _check_number("lr", lr, "a positive, finite number", lambda v: v > 0)
+        self.beta1, self.beta2 = (_check_number(f"betas[{k}]", beta, "a number in [0, 1)",
+                                                lambda v: 0 <= v < 1)
+                                  for k, beta in enumerate(betas))
+        self.eps = _check_number("eps", eps, "a positive, finite number", lambda v: v > 0)
         self.m = {k: np.zeros_like(p) for k, p in params.items()}
         self.v = {k: np.zeros_like(p) for k, p in params.items()}
         self.t = 0
 
     def step(self, grads):
-        missing = sorted(set(self.params) - set(grads))
-        if missing:
-            raise ValueError(f"grads is missing {missing}")
-        self.t += 1
-        for k, p in self.params.items():
-            g = grads[k]
-            self.m[k] = self.beta1 * self.m[k] + (1 - self.beta1) * g
-            self.v[k] = self.beta2 * self.v[k] + (1 - self.beta2) * g**2
-            m_hat = self.m[k] / (1 - self.beta1**self.t)
-            v_hat = self.v[k] / (1 - self.beta2**self.t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        """One update. grads maps every parameter's name to an array of its exact shape.
+        All are checked first, and the new values computed aside: a refused step changes
+        neither the parameters nor m, v and t."""
+        grads = _as_dict("grads", grads, self.params)
+        grads = {k: _check_shape(f"grads[{k!r}]", g, self.params[k].shape, self.params[k].dtype)
+                 for k, g in grads.items()}
+        t = self.t + 1
+        new = {}
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+            for k, p in self.params.items():
+                g = grads[k]
+                m = self.beta1 * self.m[k] + (1 - self.beta1) * g
+                v = self.beta2 * self.v[k] + (1 - self.beta2) * g**2
+                m_hat = m / (1 - self.beta1**t)
+                v_hat = v / (1 - self.beta2**t)
+                new[k] = m, v, p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        for k, arrays in new.items():
+            if not all(np.isfinite(a).all() for a in arrays):
+                raise ValueError(f"Adam's update of {k!r} overflows {self.params[k].dtype} "
+                                 f"(|grad| up to {np.abs(grads[k]).max():.3g}, lr = "
+                                 f"{self.lr:.3g}); expected gradients of moderate size: "
+                                 "clip them (clip_grad_norm)")
+        for k, (m, v, p) in new.items():
+            self.m[k], self.v[k] = m, v
+            self.params[k][...] = p
+        self.t = t
 
 
 def train(model, task, steps, rng, lr=1e-2, clip=1.0, callback=None):
     """Train `model` (a Regressor) with Adam for `steps` batches from `task(rng)`, which
-    returns (x, y) or (x, y, mask). After each step calls callback(step, loss) if given.
-    Returns the losses, one per step (each measured before its update)."""
+    returns (x, y) or (x, y, mask); `rng` is a numpy Generator or an int seed. Gradients
+    are clipped to a joint norm of `clip` (None: not clipped). After each step calls
+    callback(step, loss) if given. Returns the losses, one per step (each measured before
+    its update). Every argument is checked before the first step."""
+    if not isinstance(model, Regressor):
+        raise TypeError(f"model must be an lstm_train.Regressor; got {type(model).__name__}")
+    if not callable(task):
+        raise TypeError(f"task must be a function of the generator, task(rng) -> (x, y); "
+                        f"got {type(task).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function callback(step, loss) or None; "
+                        f"got {type(callback).__name__}")
     steps = _check_size("steps", steps)
+    rng = _as_rng(rng)
+    if clip is not None:
+        clip = _check_number("clip", clip, "a positive, finite number (or None: no clipping)",
+                             lambda v: v > 0)
     opt = Adam(model.parameters(), lr=lr)
-    losses = np.empty(steps)
-    for s in range(steps):
-        loss, grads = model.loss_and_grads(*task(rng))
-        if clip is not None:
-            clip_grad_norm(grads, clip)
-        opt.step(grads)
-        losses[s] = loss
-        if callback is not None:
-            callback(s, loss)
-    return losses
+    losses = []
+    try:
+        for s in range(steps):
+            batch = task(rng)
+            if not (isinstance(batch, tuple) and len(batch) in (2, 3)):
+                raise TypeError("task(rng) must return (x, y) or (x, y, mask); got "
+                                f"{type(batch).__name__} {batch!r:.60}")
+            loss, grads = model.loss_and_grads(*batch)
+            if clip is not None:
+                clip_grad_norm(grads, clip)
+            opt.step(grads)
+            losses.append(loss)
+            if callback is not None:
+                callback(s, loss)
+    except Exception as e:
+        e.add_note(f"train stopped at step {len(losses)} of {steps}: the model keeps the "
+                   f"{opt.t} updates made before")
+        raise
+    return np.array(losses)
 
 
 # ---- toy tasks: plain functions of a seeded generator ------------------------------
@@ -393,10 +499,12 @@ def adding_problem(rng, batch_size, T):
     """The adding problem (Hochreiter & Schmidhuber 1997, in the form of Le et al. 2015):
     each step carries a value in [0, 1) and a marker; exactly two steps are marked, one
     in each half of the sequence; the target is the sum of the two marked values.
+    `rng` is a numpy Generator or an int seed.
 
     Returns x (T, B, 2), features (value, marker), and y (1, B). Predicting the mean,
     1, scores a mean squared error of Var(u1 + u2) = 2/12 = 0.167.
     """
+    rng = _as_rng(rng)
     B = _check_size("batch_size", batch_size)
     T = _check_size("T", T)
     if T < 2:
@@ -420,10 +528,12 @@ def reset_sum(rng, batch_size, T, min_length=4, max_length=12):
     two other steps of the segment carry a marker on their value. At every step the target
     is the sum of the marked values since the last reset (0 at the reset step itself).
     A cell that only accumulates cannot do it: at each reset, f_t must drop to 0.
+    `rng` is a numpy Generator or an int seed.
 
     Returns x (T, B, 3), features (value, marker, reset), y (T, 1, B): a read-out at
     every step (Regressor(..., every_step=True)).
     """
+    rng = _as_rng(rng)
     B = _check_size("batch_size", batch_size)
     T = _check_size("T", T)
     min_length = _check_size("min_length", min_length)
@@ -451,9 +561,110 @@ def reset_sum(rng, batch_size, T, min_length=4, max_length=12):
     return x, y
 
 
-def _check_shape(name, value, shape, dtype):
-    arr = _as_numeric(name, value, dtype)
+# ---- checks: each bad input gets an error naming what was expected and what came ----
+
+def _as_rng(rng):
+    """A numpy Generator; an int seed (or a SeedSequence) becomes np.random.default_rng(seed)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"rng: a seed must be a non-negative integer; got {rng}")
+        return np.random.default_rng(int(rng))
+    if isinstance(rng, (np.random.SeedSequence, np.random.BitGenerator)):
+        return np.random.default_rng(rng)
+    raise TypeError("rng must be a numpy Generator (np.random.default_rng(seed)) or an int "
+                    f"seed; got {rng!r:.60} of type {type(rng).__name__}")
+
+
+def _check_number(name, value, expected="a finite number", ok=lambda v: True):
+    """A real number (Python's, numpy's or a 0-d array; not a bool) as a float: finite,
+    and ok(value), which `expected` describes."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]  # a 0-d array, as read from an .npz file
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}; got {value!r:.60} of type "
+                        f"{type(value).__name__}")
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float's range
+        v = math.inf
+    if not (math.isfinite(v) and ok(v)):
+        raise ValueError(f"{name} must be {expected}; got {value!r:.60}")
+    return v
+
+
+def _as_dict(what, mapping, names=None, all_required=True):
+    """A mapping of name -> array (a dict, a loaded .npz) as a dict; with `names`, its keys
+    must be those names (all of them, or some when not all_required)."""
+    if not (hasattr(mapping, "keys") and hasattr(mapping, "__getitem__")):
+        raise TypeError(f"{what} must be a dict of name -> array; got {type(mapping).__name__}")
+    out = {k: mapping[k] for k in mapping.keys()}
+    if names is not None:
+        unknown = sorted(set(out) - set(names), key=str)
+        missing = sorted(set(names) - set(out), key=str) if all_required else []
+        wrong = ([f"is missing {missing}"] if missing else []) + \
+            ([f"has unknown names {unknown}"] if unknown else [])
+        if wrong:
+            raise ValueError(f"{what} {' and '.join(wrong)}; expected "
+                             f"{'' if all_required else 'some of '}{sorted(names)}")
+    return out
+
+
+def _check_updatable(name, p):
+    """An array that is changed in place: a finite, writeable float numpy array."""
+    if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+        raise TypeError(f"{name} must be a float numpy array (it is updated in place); got "
+                        f"{type(p).__name__} {getattr(p, 'dtype', '')}")
+    if not p.flags.writeable:
+        raise ValueError(f"{name} is read-only, and it is updated in place; pass a copy")
+    _check_finite(name, p)
+
+
+def _check_shape(name, value, shape, dtype, bound=None):
+    """value as a finite array of exactly `shape` (no broadcasting), cast to `dtype`;
+    with `bound`, every entry in [-bound, bound]."""
+    arr = _as_numeric(name, value, None)
     if arr.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}; got {arr.shape}")
-    _check_finite(name, arr)
-    return arr
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused below
+        cast = arr.astype(dtype, copy=False)
+    if not np.isfinite(cast).all():
+        _check_finite(name, arr)  # NaN or inf in what came
+        raise ValueError(f"{name} does not fit {np.dtype(dtype)}: it reaches "
+                         f"{np.abs(arr).max():.3g}, beyond {np.finfo(dtype).max:.3g}")
+    if bound is not None and cast.size and np.abs(cast).max() > bound:
+        raise ValueError(f"{name} must lie in [-{bound}, {bound}]; found {np.abs(cast).max():.3g}")
+    return cast
+
+
+def _check_trace(trace, shape, dtype):
+    """The fields f, i, g, o, c, h of `LSTM.trace`'s Gates, each checked: shape, finite,
+    and within the range of its function (gates in [0, 1], g and h in [-1, 1])."""
+    if not all(hasattr(trace, name) for name in "figoch"):
+        hint = (f"a tuple of {len(trace)} (forward() returns (outputs, h, c), without the "
+                "gates)" if isinstance(trace, tuple) else type(trace).__name__)
+        raise TypeError("trace must be the Gates that lstm.trace(x, h0, c0) returns, with "
+                        f"fields f, i, g, o, c, h of shape {shape}; got {hint}")
+    fields = [_check_shape(f"trace.{name}", getattr(trace, name), shape, dtype,
+                           bound=None if name == "c" else 1) for name in "figoch"]
+    for name, value in zip("fio", (fields[0], fields[1], fields[3]), strict=True):
+        if value.size and value.min() < 0:
+            raise ValueError(f"trace.{name} is a gate, in [0, 1]; found {value.min():.3g}")
+    return fields
+
+
+def _check_mask(mask, shape, dtype):
+    """A mask of 0s and 1s (or booleans) of `shape`, as `dtype`."""
+    m = _check_shape("mask", mask, shape, dtype)
+    if not np.isin(m, (0, 1)).all():
+        raise ValueError(f"mask must hold 0 or 1 (or booleans); found {m[~np.isin(m, (0, 1))][0]}")
+    return m
+
+
+def _check_no_overflow(what, arrays):
+    """Refuse the inf or NaN that a computation under np.errstate(over="ignore") made."""
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise ValueError(f"{what} overflow {arrays[0].dtype} (exploding gradients: large "
+                         "weights over many steps, or a huge dL/dh); expected weights and "
+                         "gradients of moderate size: use float64, clip or shorten the sequence")

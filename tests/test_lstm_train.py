@@ -339,11 +339,11 @@ def test_bad_inputs_raise_clear_errors():
         every.loss(x, np.full((4, 1, 5), np.nan))
     with pytest.raises(TypeError, match="float numpy array"):
         Adam({"w": [1.0, 2.0]})
-    with pytest.raises(ValueError, match="lr must be positive"):
+    with pytest.raises(ValueError, match="lr must be a positive"):
         Adam({"w": np.zeros(2)}, lr=0)
     with pytest.raises(ValueError, match="grads is missing"):
         Adam({"w": np.zeros(2)}).step({})
-    with pytest.raises(ValueError, match="unknown parameter names"):
+    with pytest.raises(ValueError, match="unknown names"):
         model.set_parameters({"Wq": np.zeros((3, 5))})
     with pytest.raises(ValueError, match=r"Wy must have shape \(1, 3\)"):
         model.set_parameters({"Wy": np.zeros((3, 1))})
