@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["LSTM", "Gates", "sigmoid"]
+__all__ = ["LSTM", "Gates", "sigmoid", "PeepholeLSTM", "GRU", "GRUGates", "LSTMStack"]
 
 
 def sigmoid(x):
@@ -205,7 +205,7 @@ class LSTM:
             if mode != "LSTM":
                 raise ValueError(f"from_torch expects a torch.nn.LSTM; got a {mode} "
                                  f"({type(source).__name__})")
-            for attr, ok, what in [("num_layers", 1, "one layer"),
+            for attr, ok, what in [("num_layers", 1, "one layer (LSTMStack reads more)"),
                                    ("bidirectional", False, "one direction"),
                                    ("proj_size", 0, "no projection (proj_size=0)")]:
                 value = getattr(source, attr, ok)
@@ -412,14 +412,15 @@ def _check_products(params, x, h0):
     S = max_r (sum_j |W_h,rj| m_h + sum_j |W_x,rj| m_x + |b_r|) holds at every step.
     If S is below a quarter of the dtype's largest number, no step can overflow on any
     machine; otherwise we raise rather than let an inf hide behind a saturated gate.
-    `params` lists the weights (H', H + I), hidden columns first, then their biases (H', 1).
+    `params` holds weights (H', H + I), hidden columns first, and their biases (H', 1),
+    in the same order of rows.
     """
     H = h0.shape[0]
     m_h = max(1.0, float(np.abs(h0).max(initial=0.0)))
     m_x = float(np.abs(x).max(initial=0.0))
     with np.errstate(over="ignore", invalid="ignore"):  # an inf here just means too large
-        W = np.abs(np.concatenate(params[:len(params) // 2]), dtype=np.float64)  # (rows, H + I)
-        b = np.abs(np.concatenate(params[len(params) // 2:]), dtype=np.float64)  # (rows, 1)
+        W = np.abs(np.concatenate([p for p in params if p.shape[1] != 1]), dtype=np.float64)
+        b = np.abs(np.concatenate([p for p in params if p.shape[1] == 1]), dtype=np.float64)
         S = (W[:, :H].sum(axis=1) * m_h + W[:, H:].sum(axis=1) * m_x + b[:, 0]).max()
     limit = float(np.finfo(x.dtype).max) / 4
     if not S < limit:  # also catches NaN, from 0 * inf
@@ -460,8 +461,8 @@ def _torch_names(keys, prefix):
     if unexpected:
         layers = [k for k in unexpected if re.fullmatch(r"(weight|bias)_(ih|hh)_l[1-9]\d*", k)]
         if layers:
-            raise ValueError(f"lstm_core.LSTM can represent one layer (keys ending in _l0); "
-                             f"got {layers}")
+            raise ValueError(f"one layer can be read (keys ending in _l0); got {layers}: "
+                             f"for a stacked LSTM use LSTMStack.from_torch")
         owners = sorted({k[:-len("weight_ih_l0")] for k in keys if k.endswith("weight_ih_l0")
                          and k != prefix + "weight_ih_l0"})
         hint = (f"; pass the LSTM's part: from_torch(state_dict, prefix={owners[0]!r}) "
@@ -481,3 +482,410 @@ def _torch_array(key, value):
     """A state dict value as a float64 array."""
     arr = _as_numeric(f"state_dict[{key!r}]", value, None)
     return arr.astype(np.float64)
+
+
+# ---- the LSTM's relatives: peepholes, a coupled gate, the GRU, stacked layers -----------
+
+class PeepholeLSTM(LSTM):
+    """An LSTM whose gates also look at the cell (Gers & Schmidhuber 2000):
+
+        f_t = sigma(W_f z_t + p_f * c_{t-1} + b_f)     i_t = sigma(W_i z_t + p_i * c_{t-1} + b_i)
+        o_t = sigma(W_o z_t + p_o * c_t + b_o)          (o_t sees the new cell c_t)
+
+    `pf, pi, po` are (H, 1), one weight per unit (the peepholes are diagonal); they start
+    at zero, so a new PeepholeLSTM computes what an LSTM with its other weights does.
+    With coupled=True the input gate is i_t = 1 - f_t (the "CIFG" of Greff et al. 2015):
+    what the cell forgets is what it writes; `Wi`, `bi` and `pi` are then None.
+    `forward` is the readable path here (there is no fast path for the variants).
+    """
+
+    def __init__(self, input_size, hidden_size, coupled=False):
+        super().__init__(input_size, hidden_size)
+        if not isinstance(coupled, (bool, np.bool_)):
+            raise TypeError(f"coupled must be True or False; got {coupled!r}")
+        self.coupled = bool(coupled)
+        self.pf = np.zeros((hidden_size, 1))
+        self.pi = None if coupled else np.zeros((hidden_size, 1))
+        self.po = np.zeros((hidden_size, 1))
+        if coupled:
+            self.Wi = self.bi = None
+
+    def __repr__(self):
+        return (f"PeepholeLSTM(input_size={self.input_size}, hidden_size={self.hidden_size}"
+                f"{', coupled=True' if self.coupled else ''})")
+
+    def _names(self):
+        gates = ("f", "c", "o") if self.coupled else ("f", "i", "c", "o")
+        peeps = ("pf", "po") if self.coupled else ("pf", "pi", "po")
+        return [f"W{g}" for g in gates], [f"b{g}" for g in gates], list(peeps)
+
+    def _params(self, dtype):
+        """A dict of the weights used, checked, as `dtype`."""
+        H, I = self.hidden_size, self.input_size
+        W_names, b_names, p_names = self._names()
+        out = {}
+        for name in W_names + b_names + p_names:
+            shape = (H, H + I) if name[0] == "W" else (H, 1)
+            value = _as_parameter(f"PeepholeLSTM.{name}", getattr(self, name), dtype)
+            if value.shape != shape:
+                raise ValueError(f"PeepholeLSTM.{name} must have shape {shape}; "
+                                 f"got {value.shape}")
+            out[name] = value
+        return out
+
+    def _check_all(self, params, x, h0, c0):
+        # The peepholes add |p| |c| to a row's terms, |c_t| <= |c_0| + t.
+        W_names, b_names, p_names = self._names()
+        m_c = float(np.abs(c0).max(initial=0.0)) + x.shape[0]
+        with np.errstate(over="ignore"):
+            peep = [np.abs(params[b]) + np.abs(params.get("p" + b[1], 0)) * m_c for b in b_names]
+        _check_products([params[w] for w in W_names] + peep, x, h0)
+
+    def step(self, x_t, h_prev, c_prev):
+        x, h_prev, c_prev, _ = self._check_inputs(_check_step_input(x_t, self.input_size),
+                                                  h_prev, c_prev)
+        params = self._params(x.dtype)
+        self._check_all(params, x, h_prev, c_prev)
+        return self._step(x[0].T, h_prev, c_prev, params)
+
+    def _step(self, x_t, h_prev, c_prev, params):
+        P = params
+        z = np.vstack([h_prev, x_t])  # (H + I, B)
+        f_pre = P["Wf"] @ z + P["pf"] * c_prev + P["bf"]  # (H, B)
+        f = sigmoid(f_pre)
+        if self.coupled:
+            i_pre, i = np.full_like(f, np.nan), 1.0 - f  # no pre-activation: i is 1 - f
+        else:
+            i_pre = P["Wi"] @ z + P["pi"] * c_prev + P["bi"]
+            i = sigmoid(i_pre)
+        g_pre = P["Wc"] @ z + P["bc"]
+        g = np.tanh(g_pre)
+        c = f * c_prev + i * g  # (H, B)
+        o_pre = P["Wo"] @ z + P["po"] * c + P["bo"]  # the output gate sees c_t
+        o = sigmoid(o_pre)
+        h = o * np.tanh(c)
+        return Gates(f, i, g, o, c, h, f_pre, i_pre, g_pre, o_pre)
+
+    def trace(self, x, initial_hidden_state=None, initial_cell_state=None):
+        """As `LSTM.trace`. With coupled=True, `i_pre` is NaN (i_t = 1 - f_t has none)."""
+        x, h, c, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
+        params = self._params(x.dtype)
+        self._check_all(params, x, h, c)
+        steps = []
+        for x_t in x:  # x_t: (B, I)
+            gates = self._step(x_t.T, h, c, params)
+            h, c = gates.h, gates.c
+            steps.append(gates)
+        if not steps:
+            return Gates(*(np.empty((0, *h.shape), x.dtype) for _ in Gates._fields))
+        return Gates(*(np.stack(field) for field in zip(*steps, strict=True)))
+
+    def forward(self, x, initial_hidden_state=None, initial_cell_state=None):
+        """(outputs (T, H, B), h (H, B), c (H, B)), by the readable path."""
+        x, h0, c0, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
+        trace = self.trace(x, h0, c0)
+        if len(trace.h) == 0:
+            return trace.h, h0, c0
+        return trace.h, trace.h[-1].copy(), trace.c[-1].copy()
+
+    @classmethod
+    def from_torch(cls, source, prefix=""):
+        raise TypeError("PyTorch has no peephole LSTM; build a PeepholeLSTM and assign "
+                        "its weights, or use LSTM.from_torch")
+
+    def to_torch(self):
+        raise TypeError("PyTorch has no peephole LSTM: PeepholeLSTM has no to_torch")
+
+
+class GRUGates(NamedTuple):
+    """What one GRU step computes; from `GRU.trace` every field is (T, H, B)."""
+
+    r: np.ndarray  # reset gate, in (0, 1)
+    z: np.ndarray  # update gate, in (0, 1): how much of h_{t-1} to keep
+    n: np.ndarray  # candidate state, in (-1, 1)
+    h: np.ndarray  # hidden state
+    r_pre: np.ndarray  # W_r z_t + b_r
+    z_pre: np.ndarray  # W_z z_t + b_z
+    n_pre: np.ndarray  # W_nx x_t + b_n + r_t * (W_nh h_{t-1} + b_hn)  (PyTorch's, below)
+
+
+class GRU:
+    """A Gated Recurrent Unit layer (Cho et al. 2014), in PyTorch's form:
+
+        r_t = sigma(W_r z_t + b_r)                         reset gate       (H, B)
+        z_t = sigma(W_z z_t + b_z)                         update gate      (H, B)
+        n_t = tanh(W_nx x_t + b_n + r_t * (W_nh h_{t-1} + b_hn))   candidate
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    (z_t without an index on the left is the column [h_{t-1}; x_t] of the LSTM; the update
+    gate z_t is the GRU's.) `Wr, Wz, Wn` are (H, H + I) acting on [h_{t-1}; x_t], hidden
+    columns first: Wn[:, :H] is W_nh and Wn[:, H:] is W_nx. `br, bz, bn, bhn` are (H, 1).
+    With reset_after=False, the form of Cho et al. and d2l: n_t = tanh(Wn [r_t * h_{t-1}; x_t]
+    + b_n), the reset applied before the product (bhn must then stay zero).
+    The update gate does the LSTM's two jobs at once: z_t keeps, 1 - z_t writes.
+    """
+
+    def __init__(self, input_size, hidden_size, reset_after=True):
+        self.input_size = _check_size("input_size", input_size)
+        self.hidden_size = _check_size("hidden_size", hidden_size)
+        if not isinstance(reset_after, (bool, np.bool_)):
+            raise TypeError(f"reset_after must be True or False; got {reset_after!r}")
+        self.reset_after = bool(reset_after)
+        _empty((3, hidden_size, hidden_size + input_size), np.float64, "the three weights",
+               "choose a smaller hidden_size or input_size")
+        # standard normal weights and zero biases, as the LSTM's
+        self.Wr = np.random.randn(hidden_size, hidden_size + input_size)
+        self.Wz = np.random.randn(hidden_size, hidden_size + input_size)
+        self.Wn = np.random.randn(hidden_size, hidden_size + input_size)
+        self.br = np.zeros((hidden_size, 1))
+        self.bz = np.zeros((hidden_size, 1))
+        self.bn = np.zeros((hidden_size, 1))
+        self.bhn = np.zeros((hidden_size, 1))
+
+    def __repr__(self):
+        return (f"GRU(input_size={self.input_size}, hidden_size={self.hidden_size}"
+                f"{'' if self.reset_after else ', reset_after=False'})")
+
+    def step(self, x_t, h_prev):
+        """One step: x_t (I,) or (B, I), h_prev (H, B). Returns `GRUGates` of (H, B)."""
+        x, h_prev, params = self._prepare(_check_step_input(x_t, self.input_size), h_prev)
+        return self._step(x[0].T, h_prev, params)
+
+    def _step(self, x_t, h_prev, params):
+        Wr, Wz, Wn, br, bz, bn, bhn = params
+        H = self.hidden_size
+        zc = np.vstack([h_prev, x_t])  # [h_{t-1}; x_t], (H + I, B)
+        r_pre = Wr @ zc + br  # (H, B)
+        z_pre = Wz @ zc + bz
+        r, z = sigmoid(r_pre), sigmoid(z_pre)
+        if self.reset_after:  # PyTorch: the reset gate scales W_nh h_{t-1} + b_hn
+            n_pre = Wn[:, H:] @ x_t + bn + r * (Wn[:, :H] @ h_prev + bhn)
+        else:  # Cho et al. (2014), d2l: the reset gate scales h_{t-1} before the product
+            n_pre = Wn @ np.vstack([r * h_prev, x_t]) + bn
+        n = np.tanh(n_pre)
+        h = (1 - z) * n + z * h_prev  # (H, B)
+        return GRUGates(r, z, n, h, r_pre, z_pre, n_pre)
+
+    def trace(self, x, initial_hidden_state=None):
+        """Every gate of every step: `GRUGates` whose fields are (T, H, B)."""
+        x, h, params = self._prepare(x, initial_hidden_state)
+        steps = []
+        for x_t in x:  # x_t: (B, I)
+            gates = self._step(x_t.T, h, params)
+            h = gates.h
+            steps.append(gates)
+        if not steps:
+            return GRUGates(*(np.empty((0, *h.shape), x.dtype) for _ in GRUGates._fields))
+        return GRUGates(*(np.stack(field) for field in zip(*steps, strict=True)))
+
+    def forward(self, x, initial_hidden_state=None):
+        """x (T, I) or (T, B, I); h0 (H, B), zeros if missing. Returns (outputs (T, H, B),
+        h (H, B)). The input projections of all steps in one product, as in LSTM.forward."""
+        x, h, params = self._prepare(x, initial_hidden_state)
+        Wr, Wz, Wn, br, bz, bn, bhn = params
+        T, B, _ = x.shape
+        H = self.hidden_size
+        if not self.reset_after:  # the reset gate acts inside the product: step by step
+            trace = self.trace(x, h)
+            return trace.h, (trace.h[-1].copy() if T else h)
+        W = np.concatenate([Wr, Wz, Wn])  # (3H, H + I), rows r, z, n
+        b = np.concatenate([br, bz, bn])  # (3H, 1)
+        W_h, W_x = np.ascontiguousarray(W[:, :H]), np.ascontiguousarray(W[:, H:])
+        P = np.matmul(W_x, x.transpose(0, 2, 1)) + b  # (T, 3H, B): W_x x_t + b, all steps
+        outputs = _empty((T, H, B), x.dtype, "the outputs", "use a shorter sequence or a "
+                         "smaller batch")
+        for t in range(T):
+            a = W_h @ h  # (3H, B): W_hr h, W_hz h, W_hn h
+            rz = sigmoid(P[t, :2 * H] + a[:2 * H])  # (2H, B)
+            r, z = rz[:H], rz[H:]
+            n = np.tanh(P[t, 2 * H:] + r * (a[2 * H:] + bhn))
+            h = outputs[t] = n + z * (h - n)  # (1 - z) n + z h
+        return outputs, h.copy()
+
+    def _params(self, dtype):
+        H, I = self.hidden_size, self.input_size
+        out = []
+        for name in ("Wr", "Wz", "Wn", "br", "bz", "bn", "bhn"):
+            shape = (H, H + I) if name[0] == "W" else (H, 1)
+            value = _as_parameter(f"GRU.{name}", getattr(self, name), dtype)
+            if value.shape != shape:
+                raise ValueError(f"GRU.{name} must have shape {shape}; got {value.shape}")
+            out.append(value)
+        if not self.reset_after and np.any(out[-1]):
+            raise ValueError("GRU.bhn must stay zero with reset_after=False (the form of Cho "
+                             "et al. has one bias for n_t, bn)")
+        return out
+
+    def _prepare(self, x, h0):
+        """x -> (T, B, I), h0 -> (H, B), and the checked weights; overflow refused."""
+        x, (h0,) = _check_sequence(x, {"initial_hidden_state": h0},
+                                   self.input_size, self.hidden_size)
+        params = Wr, Wz, Wn, br, bz, bn, bhn = self._params(x.dtype)
+        _check_products([Wr, Wz, Wn, br, bz, np.abs(bn) + np.abs(bhn)], x, h0)
+        return x, h0, params
+
+    @classmethod
+    def from_torch(cls, source, prefix=""):
+        """Build a GRU from a one-layer `torch.nn.GRU` (or `GRUCell`) or its state dict.
+        PyTorch stacks the gates as r, z, n in weight_ih_l0 (3H, I) and weight_hh_l0
+        (3H, H); b_r and b_z are the sums of the two biases, b_hn stays inside r_t * (...)."""
+        sd, H, I = _torch_layer(source, prefix, "GRU", 3)
+        w = np.hstack([sd["weight_hh_l0"], sd["weight_ih_l0"]])  # (3H, H + I)
+        b_ih = sd.get("bias_ih_l0", np.zeros(3 * H))
+        b_hh = sd.get("bias_hh_l0", np.zeros(3 * H))
+        gru = cls(I, H)
+        gru.Wr, gru.Wz, gru.Wn = np.split(w, 3)
+        gru.br, gru.bz, gru.bn = (v[:, None] for v in np.split(b_ih + np.r_[b_hh[:2 * H],
+                                                                               np.zeros(H)], 3))
+        gru.bhn = b_hh[2 * H:, None].copy()
+        return gru
+
+    def to_torch(self):
+        """The weights in `torch.nn.GRU`'s state_dict layout, float64 numpy arrays."""
+        if not self.reset_after:
+            raise ValueError("torch.nn.GRU applies the reset gate after the product: "
+                             "only a GRU with reset_after=True has a PyTorch layout")
+        Wr, Wz, Wn, br, bz, bn, bhn = self._params(np.float64)
+        H = self.hidden_size
+        W = np.concatenate([Wr, Wz, Wn])  # (3H, H + I)
+        zeros = np.zeros(H)
+        return {"weight_ih_l0": W[:, H:].copy(), "weight_hh_l0": W[:, :H].copy(),
+                "bias_ih_l0": np.concatenate([br, bz, bn])[:, 0],
+                "bias_hh_l0": np.concatenate([zeros, zeros, bhn[:, 0]])}
+
+
+class LSTMStack:
+    """L LSTM layers, each reading the hidden states of the one below (torch.nn.LSTM with
+    num_layers=L): `layers[0]` reads x, `layers[k]` reads the outputs of `layers[k - 1]`."""
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers or not all(type(layer) is LSTM for layer in layers):
+            raise TypeError("LSTMStack expects a non-empty list of lstm_core.LSTM layers")
+        for below, above in zip(layers[:-1], layers[1:], strict=True):
+            if above.input_size != below.hidden_size:
+                raise ValueError(f"each layer must read the hidden state of the one below: "
+                                 f"a layer of hidden_size {below.hidden_size} is followed by "
+                                 f"one of input_size {above.input_size}")
+        self.layers = layers
+
+    def __repr__(self):
+        return f"LSTMStack({self.layers!r})"
+
+    @classmethod
+    def from_torch(cls, source, prefix=""):
+        """From a `torch.nn.LSTM` of any num_layers (one direction, no projection), or its
+        state dict: layer k's keys end in _l{k}."""
+        if hasattr(source, "state_dict") and callable(source.state_dict):
+            for attr, ok, what in [("bidirectional", False, "one direction"),
+                                   ("proj_size", 0, "no projection (proj_size=0)")]:
+                if getattr(source, attr, ok) != ok:
+                    raise ValueError(f"LSTMStack can represent {what}; the module has "
+                                     f"{attr}={getattr(source, attr)!r}")
+            source = source.state_dict()
+        if not hasattr(source, "keys"):
+            raise TypeError("LSTMStack.from_torch expects a torch.nn.LSTM or a mapping of its "
+                            f"state_dict names to arrays; got {type(source).__name__}")
+        keys = {str(k): k for k in source.keys()}
+        mine = [k for k in keys if k.startswith(prefix)]
+        found = sorted({int(m.group(1)) for k in mine
+                        if (m := re.fullmatch(r"(?:weight|bias)_(?:ih|hh)_l(\d+)",
+                                              k[len(prefix):]))})
+        if not found:
+            raise ValueError(f"no LSTM layer keys (weight_ih_l0, ...) in the state_dict; "
+                             f"it has {sorted(keys)}")
+        if found != list(range(len(found))):
+            raise ValueError(f"layers must be numbered 0, 1, ...; found layers {found}")
+        others = sorted(k for k in mine if not re.fullmatch(r"(?:weight|bias)_(?:ih|hh)_l\d+",
+                                                            k[len(prefix):]))
+        if others:
+            raise ValueError(f"unexpected state_dict keys {others}: LSTMStack reads "
+                             "weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k> "
+                             "(one direction, no projection)")
+        layers = []
+        for k in found:  # layer k's keys, renamed to _l0, make one LSTM
+            suffix = f"_l{k}"
+            part = {name[len(prefix):-len(suffix)] + "_l0": source[keys[name]]
+                    for name in mine if name.endswith(suffix)}
+            layers.append(LSTM.from_torch(part))
+        return cls(layers)
+
+    def _states(self, name, value, B):
+        L, H = len(self.layers), self.layers[-1].hidden_size
+        if value is None:
+            return [None] * L
+        value = _as_numeric(name, value, None)
+        sizes = [layer.hidden_size for layer in self.layers]
+        if len(set(sizes)) != 1 or value.shape != (L, H, B):
+            raise ValueError(f"{name} must be (num_layers={L}, hidden_size={H}, batch={B}); "
+                             f"got shape {value.shape}")
+        return list(value)
+
+    def forward(self, x, initial_hidden_state=None, initial_cell_state=None):
+        """x (T, I) or (T, B, I); states (L, H, B). Returns (outputs of the top layer
+        (T, H, B), h (L, H, B), c (L, H, B)), as torch.nn.LSTM (with columns for batch)."""
+        x, _, _, B = self.layers[0]._check_inputs(x, None, None)
+        hs = self._states("initial_hidden_state", initial_hidden_state, B)
+        cs = self._states("initial_cell_state", initial_cell_state, B)
+        h_out, c_out = [], []
+        for layer, h0, c0 in zip(self.layers, hs, cs, strict=True):
+            outputs, h, c = layer.forward(x, h0, c0)
+            x = outputs.transpose(0, 2, 1)  # (T, B, H): the next layer's input
+            h_out.append(h)
+            c_out.append(c)
+        return outputs, np.stack(h_out), np.stack(c_out)
+
+    def trace(self, x, initial_hidden_state=None, initial_cell_state=None):
+        """One `Gates` trace per layer, bottom first."""
+        x, _, _, B = self.layers[0]._check_inputs(x, None, None)
+        hs = self._states("initial_hidden_state", initial_hidden_state, B)
+        cs = self._states("initial_cell_state", initial_cell_state, B)
+        traces = []
+        for layer, h0, c0 in zip(self.layers, hs, cs, strict=True):
+            trace = layer.trace(x, h0, c0)
+            traces.append(trace)
+            x = trace.h.transpose(0, 2, 1)
+        return traces
+
+    def to_torch(self):
+        """The state dict of torch.nn.LSTM(num_layers=L), float64 numpy arrays."""
+        out = {}
+        for k, layer in enumerate(self.layers):
+            out.update({name[:-1] + str(k): v for name, v in layer.to_torch().items()})
+        return out
+
+
+def _torch_layer(source, prefix, kind, gates):
+    """A one-layer torch RNN of `kind` ("GRU") as a state dict with keys ending in _l0,
+    checked: (sd, H, I). Cell modules' keys (weight_ih, ...) are renamed."""
+    if hasattr(source, "state_dict") and callable(source.state_dict):
+        mode = getattr(source, "mode", kind)
+        if mode != kind:
+            raise ValueError(f"expected a torch.nn.{kind}; got a {mode} ({type(source).__name__})")
+        if getattr(source, "num_layers", 1) != 1 or getattr(source, "bidirectional", False):
+            raise ValueError(f"lstm_core.{kind} can represent one layer in one direction; the "
+                             f"module has num_layers={source.num_layers}, "
+                             f"bidirectional={source.bidirectional}")
+        source = source.state_dict()
+    if not hasattr(source, "keys"):
+        raise TypeError(f"from_torch expects a torch.nn.{kind} or a mapping of its state_dict "
+                        f"names to arrays; got {type(source).__name__}")
+    if not isinstance(prefix, str):
+        raise TypeError(f"prefix must be a str such as 'gru.'; got {type(prefix).__name__}")
+    keys = {str(k): k for k in source.keys()}
+    names = _torch_names(list(keys), prefix)
+    sd = {name: _torch_array(key, source[keys[key]]) for name, key in names.items()}
+    w_ih, w_hh = sd["weight_ih_l0"], sd["weight_hh_l0"]
+    if w_ih.ndim != 2 or w_hh.ndim != 2 or w_ih.shape[0] % gates or w_ih.shape[0] == 0:
+        raise ValueError(f"expected weight_ih_l0 ({gates}H, I) and weight_hh_l0 ({gates}H, H); "
+                         f"got {w_ih.shape} and {w_hh.shape}")
+    H, I = w_ih.shape[0] // gates, w_ih.shape[1]
+    if w_hh.shape != (gates * H, H) or I == 0:
+        raise ValueError(f"expected weight_ih_l0 ({gates}H, I) and weight_hh_l0 ({gates}H, H) "
+                         f"with H, I >= 1; got {w_ih.shape} and {w_hh.shape}")
+    for key in ("bias_ih_l0", "bias_hh_l0"):
+        if key in sd and sd[key].shape != (gates * H,):
+            raise ValueError(f"expected {key} of shape ({gates * H},); got {sd[key].shape}")
+    for key, value in sd.items():
+        _check_finite(f"state_dict[{key!r}]", value)
+    return sd, H, I
