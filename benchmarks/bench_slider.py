@@ -38,6 +38,7 @@ from matplotlib.figure import Figure  # noqa: E402
 import lstm_viz  # noqa: E402
 from lstm_core import LSTM  # noqa: E402
 from lstm_viz import UnrolledFigure  # noqa: E402
+from lstm_viz.figures import _PANELS  # noqa: E402
 
 T, H, I = 100, 32, 3
 
@@ -54,7 +55,7 @@ def inline_replot(tr, x, t, unit):
     backend does on each move: a new figure, every panel, then a PNG for the notebook."""
     fig = Figure(figsize=(13, 11), dpi=lstm_viz.DPI)
     FigureCanvasAgg(fig)
-    for k, (field, title, kind) in enumerate(lstm_viz._PANELS):
+    for k, (field, title, kind) in enumerate(_PANELS):
         row, col = divmod(k, 3)
         ax = fig.add_axes([0.06 + 0.315 * col, 0.555 - 0.255 * row, 0.235, 0.175])
         cax = fig.add_axes([0.30 + 0.315 * col, 0.555 - 0.255 * row, 0.01, 0.175])

@@ -1,0 +1,433 @@
+"""The lesson figures, each a `SliderFigure`: `valve_figure` (lesson 1, one gate as a valve)
+and `UnrolledFigure` (lesson 3, the gates of a trace over time; lessons 6 and 7 reuse it).
+They draw what `lstm_core` computed; they compute no LSTM themselves."""
+
+import numbers
+
+import ipywidgets as widgets
+import matplotlib.patheffects as path_effects
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .fast_drawing import _text_panel
+from .sliders import SliderFigure, float_slider
+from .style import (
+    FONT,
+    SIGNED_CMAP,
+    add_cursor,
+    gate_image,
+    new_figure,
+    signed_image,
+    signed_limit,
+    style_axes,
+)
+
+# ---- lesson 1: one gate as a valve -------------------------------------------------------
+
+
+def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
+    """Lesson 1: a gate value sigma(w x + b) in (0, 1) multiplying a signal.
+
+    Left: sigma(w x' + b) and tanh(w x' + b) against the gate's input x', a dot at x.
+    Right: a signal s_t (a sine over `steps` steps) and what the gate lets through,
+    sigma(w x + b) * s_t. Controls: w (weight), b (bias), x (the gate's input).
+    The returned SliderFigure has `.gate_value()` and `.readout` (the numbers shown).
+    """
+    from lstm_core import sigmoid as _sigmoid
+
+    xs = np.linspace(-4, 4, 161)
+    t_axis = np.arange(steps)
+    signal = np.sin(2 * np.pi * t_axis / period)
+
+    fig = new_figure(figsize=(12, 5.2))
+    ax_curve = fig.add_axes([0.07, 0.32, 0.38, 0.56])
+    ax_sig = fig.add_axes([0.56, 0.32, 0.41, 0.56])
+    style_axes(ax_curve, r"the gate: $\sigma(w x + b)$ and $\tanh(w x + b)$",
+               "gate input $x$", "value")
+    style_axes(ax_sig, r"the valve: $\sigma(w x + b) \odot s_t$", "time step $t$", "signal")
+    ax_curve.set_xlim(xs[0], xs[-1])
+    ax_curve.set_ylim(-1.1, 1.1)
+    ax_curve.axhline(0, color="0.7", lw=1)
+    ax_curve.axhspan(0, 1, color="#440154", alpha=0.06, lw=0)  # where a gate can live
+    ax_sig.set_xlim(0, steps - 1)
+    ax_sig.set_ylim(-1.15, 1.55)  # headroom for the legend
+    ax_sig.plot(t_axis, signal, color="0.6", lw=2, label="signal $s_t$")
+
+    (sig_curve,) = ax_curve.plot(xs, xs, color="#21918c", lw=3, label=r"$\sigma$: a valve, (0, 1)")
+    (tanh_curve,) = ax_curve.plot(xs, xs, color="#b2182b", lw=2, ls="--",
+                                  label=r"$\tanh$: a value, (-1, 1)")
+    (sig_dot,) = ax_curve.plot([0], [0], "o", color="#21918c", ms=11, mec="black")
+    (tanh_dot,) = ax_curve.plot([0], [0], "o", color="#b2182b", ms=9, mec="black")
+    x_cursor = add_cursor(ax_curve, 0)
+    (passed,) = ax_sig.plot(t_axis, signal, color="#21918c", lw=3, label="let through")
+    ax_curve.legend(loc="upper left", fontsize=FONT["legend"])
+    ax_sig.legend(loc="upper right", fontsize=FONT["legend"], ncols=2)
+    readout = _text_panel(fig, [0.07, 0.02, 0.9, 0.14], FONT["readout"])
+
+    def update(w, b, x):
+        z = w * xs + b
+        sig_curve.set_ydata(_sigmoid(z))
+        tanh_curve.set_ydata(np.tanh(z))
+        a = w * x + b
+        gate = float(_sigmoid(a))
+        sig_dot.set_data([x], [gate])
+        tanh_dot.set_data([x], [np.tanh(a)])
+        x_cursor.set_xdata([x, x])
+        passed.set_ydata(gate * signal)
+        readout.set_text(
+            f"σ(w·x + b) = σ({w:.2f}·{x:.2f} {'-' if b < 0 else '+'} {abs(b):.2f})"
+            f" = σ({a:.2f}) = {gate:.4f}"
+            f"   → lets {100 * gate:.1f}% of the signal through\n"
+            f"tanh(w·x + b) = tanh({a:.2f}) = {np.tanh(a):.4f}"
+            "   (signed: a value to write, not a valve)")
+
+    controls = {
+        "w": float_slider(w, -6, 6, 0.1, description="weight w"),
+        "b": float_slider(b, -6, 6, 0.1, description="bias b"),
+        "x": float_slider(x, -3, 3, 0.1, description="input x"),
+    }
+    artists = [sig_curve, tanh_curve, x_cursor, sig_dot, tanh_dot, passed, readout]  # draw order
+    view = SliderFigure(fig, controls, update, artists, text=lambda **_: readout.get_text())
+    view.readout = readout
+    view.passed = passed
+    view.signal = signal
+    view.gate_value = lambda: float(_sigmoid(view.values["w"] * view.values["x"]
+                                             + view.values["b"]))
+    return view
+
+
+# ---- lesson 3: the gates unrolled over time ----------------------------------------------
+
+_PANELS = [  # (field, title, kind): row 1 the gates in (0, 1), row 2 the signed values
+    ("f", "$f_t$ forget gate", "gate"),
+    ("i", "$i_t$ input gate", "gate"),
+    ("o", "$o_t$ output gate", "gate"),
+    ("g", "$g_t$ candidate", "signed"),
+    ("c", "$c_t$ cell state", "signed"),
+    ("h", "$h_t$ hidden state", "signed"),
+]
+_LINE_COLORS = {"f": "#1b9e77", "i": "#d95f02", "o": "#7570b3",
+                "g": "#e7298a", "c": "#222222", "h": "#66a61e"}
+FIELDS = ("f", "i", "g", "o", "c", "h")
+
+
+def _trace_arrays(trace, batch, name="trace"):
+    """The six fields of a Gates trace as {field: (T, H)} float arrays (one sequence)."""
+    missing = [f for f in FIELDS if not hasattr(trace, f)]
+    if missing:
+        raise TypeError(f"{name} must be an lstm_core.Gates trace (fields f, i, g, o, c, h); "
+                        f"got {type(trace).__name__} without {missing}")
+    out = {}
+    shape = None
+    for f in FIELDS + ("f_pre", "i_pre", "g_pre", "o_pre"):
+        if not hasattr(trace, f):
+            continue
+        a = np.asarray(getattr(trace, f), dtype=float)
+        if a.ndim == 3:
+            if not 0 <= batch < a.shape[2]:
+                raise ValueError(f"batch must be in [0, {a.shape[2] - 1}]; got {batch}")
+            a = a[:, :, batch]
+        elif a.ndim != 2:
+            raise ValueError(f"{name}.{f} must be (T, H, B) or (T, H); got shape {a.shape}")
+        if shape is None:
+            shape = a.shape
+        elif a.shape != shape:
+            raise ValueError(f"{name}.{f} must have the shape of {name}.f (T, H) = {shape}; "
+                             f"got {a.shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name}.{f} must be finite")
+        out[f] = a
+    if shape[0] < 1 or shape[1] < 1:
+        raise ValueError(f"{name} must have at least one time step and one unit; "
+                         f"got (T, H) = {shape}")
+    return out
+
+
+def _input_array(x, T, batch):
+    if x is None:
+        return None
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 3:
+        x = x[:, batch, :]
+    elif x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[0] != T:
+        raise ValueError(f"x must be (T, I) or (T, B, I) with T = {T} (the trace's length); "
+                         f"got shape {x.shape}")
+    return x
+
+
+class UnrolledFigure(SliderFigure):
+    """Lesson 3: f, i, o, g, c, h as units-by-time heatmaps, the input above, a cursor at
+    step t on every panel, one unit's gates as lines, and the numbers at (t, unit).
+
+        tr = lstm.trace(x)
+        view = UnrolledFigure(tr, x)              # controls: t (slider), unit (dropdown)
+        view.set(t=40, unit=5); view.readout.get_text(); view.values_at()
+
+    trace        an `lstm_core.Gates` from `LSTM.trace` (fields (T, H, B) or (T, H)); any
+                 model's trace works, trained or not. `batch` picks the sequence.
+                 None when `checkpoints` are given.
+    x            the input sequence (T, I) or (T, B, I), drawn above the heatmaps (optional).
+    t, unit      the defaults (t defaults to step 10, or the last step if shorter).
+    checkpoints  optional list of traces (e.g. one per training checkpoint, lessons 6-7):
+                 adds a `checkpoint` slider that swaps the heatmaps' data in place
+                 (`AxesImage.set_data`), with `checkpoint_labels` shown in the readout.
+    c0           the initial cell state (H,) used for c_{t-1} at t = 0 (default zeros).
+
+    `set_trace(trace, x=None)` swaps the data in place from your own control too.
+    """
+
+    def __init__(self, trace, x=None, *, t=None, unit=0, batch=0, checkpoints=None,
+                 checkpoint_labels=None, c0=None, title=None, blit="auto"):
+        self.batch = batch
+        if checkpoints is not None:
+            checkpoints = list(checkpoints)
+            if not checkpoints:
+                raise ValueError("checkpoints must be a non-empty list of traces")
+            self._checkpoints = [_trace_arrays(c, batch, f"checkpoints[{k}]")
+                                 for k, c in enumerate(checkpoints)]
+            if checkpoint_labels is None:
+                checkpoint_labels = [f"checkpoint {k}" for k in range(len(checkpoints))]
+            if len(checkpoint_labels) != len(checkpoints):
+                raise ValueError(f"checkpoint_labels must have one label per checkpoint "
+                                 f"({len(checkpoints)}); got {len(checkpoint_labels)}")
+            self.checkpoint_labels = list(checkpoint_labels)
+            if trace is not None:
+                raise ValueError("give either trace or checkpoints (the figure starts at "
+                                 "checkpoints[0]); got both")
+            data = self._checkpoints[0]
+        else:
+            self._checkpoints = None
+            self.checkpoint_labels = None
+            data = _trace_arrays(trace, batch)
+        self.T, self.H = data["f"].shape
+        for k, cp in enumerate(self._checkpoints or []):
+            if cp["f"].shape != (self.T, self.H):
+                raise ValueError(f"checkpoints[{k}] must have (T, H) = {(self.T, self.H)} "
+                                 f"like the others; got {cp['f'].shape}")
+        self.x = _input_array(x, self.T, batch)
+        self.c0 = np.zeros(self.H) if c0 is None else np.asarray(c0, float).reshape(-1)
+        if self.c0.shape != (self.H,):
+            raise ValueError(f"c0 must have H = {self.H} values; got shape {self.c0.shape}")
+        t = min(10, self.T - 1) if t is None else t
+        self._check_index("t", t, self.T)
+        self._check_index("unit", unit, self.H)
+        self.data = data
+        self._shown_checkpoint = 0
+        all_c = [data["c"]] + [cp["c"] for cp in self._checkpoints or []]
+        self.c_limit = max(signed_limit(c) for c in all_c)
+
+        fig = self._build(title)
+        controls = {
+            "t": widgets.IntSlider(t, min=0, max=self.T - 1, description="step t",
+                                   continuous_update=True),
+            "unit": widgets.Dropdown(options=list(range(self.H)), value=unit,
+                                     description="unit"),
+        }
+        full = ()
+        if self._checkpoints is not None:
+            controls["checkpoint"] = widgets.IntSlider(
+                0, min=0, max=len(self._checkpoints) - 1, description="checkpoint")
+            full = ("checkpoint",)
+        super().__init__(fig, controls, self._update_view, self._moving, blit=blit,
+                         full_redraw=full,
+                         text=lambda **_: self.readout.get_text())  # set by _update_view
+
+    @staticmethod
+    def _check_index(name, value, n):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer; got {value!r}")
+        if not 0 <= value < n:
+            raise ValueError(f"{name} must be in [0, {n - 1}]; got {value}")
+
+    # -- building (once)
+
+    def _build(self, title):
+        T, H = self.T, self.H
+        fig = new_figure(figsize=(13, 11))
+        self.axes = {}
+        self.images = {}
+        self.cursors = []
+        self.unit_boxes = []
+        extent = (-0.5, T - 0.5, -0.5, H - 0.5)
+        for k, (field, panel_title, kind) in enumerate(_PANELS):
+            row, col = divmod(k, 3)
+            left, bottom = 0.06 + 0.315 * col, 0.555 - 0.255 * row
+            ax = fig.add_axes([left, bottom, 0.235, 0.175])
+            cax = fig.add_axes([left + 0.24, bottom, 0.01, 0.175])
+            a = self.data[field].T  # (H, T): units by time
+            if kind == "gate":
+                im = gate_image(ax, a, cax=cax)
+            else:
+                im = signed_image(ax, a, 1.0 if field in "gh" else self.c_limit, cax=cax)
+            im.set_extent(extent)
+            style_axes(ax, panel_title, "time step $t$", "unit" if col == 0 else None)
+            self.axes[field], self.images[field] = ax, im
+            self.cursors.append(add_cursor(ax, 0))
+            box = ax.add_patch(plt.Rectangle((-0.5, -0.5), T, 1, fill=False, ec="white",
+                                             lw=1.3, path_effects=[path_effects.withStroke(
+                                                 linewidth=3, foreground="black")]))
+            self.unit_boxes.append(box)
+
+        # the input sequence, above the heatmaps
+        ax_x = fig.add_axes([0.06, 0.80, 0.40, 0.14])
+        self.axes["x"] = ax_x
+        self.input_lines = []
+        if self.x is not None and self.x.shape[1] <= 8:
+            for j in range(self.x.shape[1]):
+                (ln,) = ax_x.plot(np.arange(T), self.x[:, j], lw=1.8, label=f"$x_t[{j}]$")
+                self.input_lines.append(ln)
+            lim = signed_limit(self.x) * 1.1
+            ax_x.set_ylim(-lim, lim)
+            ax_x.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=FONT["legend"],
+                        frameon=False)
+        elif self.x is not None:
+            im = ax_x.imshow(self.x.T, cmap=SIGNED_CMAP, aspect="auto", origin="lower",
+                             vmin=-signed_limit(self.x), vmax=signed_limit(self.x),
+                             interpolation="nearest", extent=(-0.5, T - 0.5, -0.5,
+                                                              self.x.shape[1] - 0.5))
+            self.images["x"] = im
+        else:
+            ax_x.text(0.5, 0.5, "(no input given)", transform=ax_x.transAxes, ha="center",
+                      va="center", fontsize=FONT["label"], color="0.5")
+        ax_x.set_xlim(-0.5, T - 0.5)
+        style_axes(ax_x, title or "$x_t$ input sequence", None, "input")
+        self.cursors.insert(0, add_cursor(ax_x, 0))
+
+        # one unit's six values as lines
+        ax_ug = fig.add_axes([0.06, 0.05, 0.38, 0.16])
+        ax_us = fig.add_axes([0.55, 0.05, 0.38, 0.16])
+        self.axes["unit_gates"], self.axes["unit_signed"] = ax_ug, ax_us
+        ax_ug.set_ylim(-0.05, 1.05)
+        ax_us.axhline(0, color="0.75", lw=1)
+        self.unit_lines, self.unit_dots = {}, {}
+        steps = np.arange(T)
+        for field, ax in (("f", ax_ug), ("i", ax_ug), ("o", ax_ug),
+                          ("g", ax_us), ("c", ax_us), ("h", ax_us)):
+            color = _LINE_COLORS[field]
+            (ln,) = ax.plot(steps, np.zeros(T), color=color, lw=2, label=f"${field}_t$")
+            (dot,) = ax.plot([0], [0], "o", color=color, ms=8, mec="black")
+            self.unit_lines[field], self.unit_dots[field] = ln, dot
+        # Static titles: the readout's first line and the boxed row name the unit (a title
+        # with mathtext redrawn on every move would cost ~2 ms).
+        for ax, what in ((ax_ug, "gates $f_t, i_t, o_t$"), (ax_us, "$g_t, c_t, h_t$")):
+            ax.set_xlim(-0.5, T - 0.5)
+            style_axes(ax, f"the selected unit: {what}", "time step $t$", None)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=FONT["legend"],
+                      frameon=False)
+            self.cursors.append(add_cursor(ax, 0))
+
+        # the numbers at (t, unit), labels and values, in one fast monospace block
+        rows = self._readout_rows(0, 0)
+        self._label_width = max(len(label) for label, value in rows if value)
+        self.readout = _text_panel(fig, [0.545, 0.70, 0.45, 0.29], FONT["readout"] - 1)
+        self._moving = (self.cursors + self.unit_boxes + list(self.unit_lines.values())
+                        + list(self.unit_dots.values()) + [self.readout])
+        return fig
+
+    # -- updating (every move)
+
+    def _update_view(self, t, unit, checkpoint=None):
+        static_changed = False
+        if checkpoint is not None and checkpoint != self._shown_checkpoint:
+            self._swap(self._checkpoints[checkpoint])
+            self._shown_checkpoint = checkpoint
+            static_changed = True
+        # the signed panel's scale follows the selected unit (half-unit steps, at least +-1)
+        peak = max(1.0, max(float(np.abs(self.data[k][:, unit]).max()) for k in "gch"))
+        lim = np.ceil(peak * 1.08 * 2) / 2
+        ax_us = self.axes["unit_signed"]
+        if ax_us.get_ylim() != (-lim, lim):
+            ax_us.set_ylim(-lim, lim)
+            static_changed = True  # tick labels changed: a full redraw, not a blit
+        for cur in self.cursors:
+            cur.set_xdata([t, t])
+        for box in self.unit_boxes:
+            box.set_y(unit - 0.5)
+        for field, ln in self.unit_lines.items():
+            ln.set_ydata(self.data[field][:, unit])
+            self.unit_dots[field].set_data([t], [self.data[field][t, unit]])
+        self.readout.set_text(self.readout_text(t, unit))
+        return static_changed
+
+    def _swap(self, data):
+        """Put new (T, H) data into the existing artists (no new artists)."""
+        if data["f"].shape != (self.T, self.H):
+            raise ValueError(f"the new trace must have (T, H) = {(self.T, self.H)}; "
+                             f"got {data['f'].shape}")
+        self.data = data
+        for field, im in self.images.items():
+            if field in data:
+                im.set_data(data[field].T)
+        limit = signed_limit(data["c"])
+        if limit > self.c_limit:  # keep the colour scale unless the new cell state exceeds it
+            self.c_limit = limit
+            self.images["c"].set_clim(-limit, limit)
+
+    def set_trace(self, trace, x=None):
+        """Swap in another trace of the same (T, H) (e.g. the same model at another training
+        checkpoint): heatmaps, lines and numbers change in place; one full redraw."""
+        data = _trace_arrays(trace, self.batch)
+        if x is not None:
+            self.x = _input_array(x, self.T, self.batch)
+            for j, ln in enumerate(self.input_lines):
+                ln.set_ydata(self.x[:, j])
+            if "x" in self.images:
+                self.images["x"].set_data(self.x.T)
+        self._swap(data)
+        self._update_view(**{k: v for k, v in self.values.items() if k != "checkpoint"})
+        self.refresh(full=True)
+
+    # -- reading (what notebook cells print and tests assert)
+
+    def values_at(self, t=None, unit=None):
+        """{name: float} at step t for one unit (defaults: the current slider values):
+        x_t (a list), f, i, g, o, c_prev, c, h, and the pre-activations if the trace has them."""
+        t = self.values["t"] if t is None else t
+        unit = self.values["unit"] if unit is None else unit
+        self._check_index("t", t, self.T)
+        self._check_index("unit", unit, self.H)
+        d = self.data
+        out = {k: float(d[k][t, unit]) for k in FIELDS}
+        out["c_prev"] = float(d["c"][t - 1, unit] if t > 0 else self.c0[unit])
+        for k in ("f_pre", "i_pre", "g_pre", "o_pre"):
+            if k in d:
+                out[k] = float(d[k][t, unit])
+        if self.x is not None:
+            out["x"] = [float(v) for v in self.x[t]]
+        return out
+
+    def _readout_rows(self, t, unit):
+        """(label, value) pairs: labels never change, values are the numbers at (t, unit)."""
+        v = self.values_at(t, unit)
+        head = f"{t}, {unit}"
+        if self._checkpoints is not None:
+            head += f"   ({self.checkpoint_labels[self._shown_checkpoint]})"
+        rows = [("step t, unit", head)]
+        if "x" in v:
+            xs = ", ".join(f"{a + 0.0:.3f}" for a in np.round(v["x"][:4], 3))  # no -0.000
+            xs += ", …" if len(v["x"]) > 4 else ""
+            rows.append(("x_t", f"[{xs}]"))
+        for k, fn in (("f", "σ"), ("i", "σ"), ("g", "tanh"), ("o", "σ")):
+            if k + "_pre" in v:
+                rows.append((f"{k}_t = {fn}(·)", f"{fn}({v[k + '_pre']:+.3f}) = {v[k]:+.4f}"))
+            else:
+                rows.append((f"{k}_t", f"{v[k]:+.4f}"))
+        rows += [
+            ("c_t = f_t⊙c_{t-1} + i_t⊙g_t", ""),
+            ("", f"{v['f']:.3f}×({v['c_prev']:+.3f}) + {v['i']:.3f}×({v['g']:+.3f})"
+                 f" = {v['c']:+.4f}"),
+            ("h_t = o_t⊙tanh(c_t)", ""),
+            ("", f"{v['o']:.3f}×tanh({v['c']:+.3f}) = {v['h']:+.4f}"),
+        ]
+        return rows
+
+    def readout_text(self, t=None, unit=None):
+        """The whole readout for (t, unit) (default: the current view), labels and numbers,
+        as the figure shows it."""
+        t = self.values["t"] if t is None else t
+        unit = self.values["unit"] if unit is None else unit
+        return "\n".join(
+            (label.ljust(self._label_width) + " = " + value) if value else label
+            for label, value in self._readout_rows(t, unit))
