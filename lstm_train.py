@@ -183,7 +183,7 @@ def rnn_backward(rnn, x, outputs, dh, initial_hidden_state=None):
     T, B, _ = x.shape
     H = rnn.hidden_size
     W, _ = rnn._params(x.dtype)
-    h = _check_shape("outputs", outputs, (T, H, B), x.dtype, bound=1)  # h_t = tanh(...)
+    h = _check_shape("outputs", outputs, (T, H, B), x.dtype, (-1, 1))  # h_t = tanh(...)
     dh = _check_shape("dh", dh, (T, H, B), x.dtype)
     tanh_prime = 1 - h**2  # (T, H, B)
     W_hT = W[:, :H].T.copy()  # (H, H)
@@ -324,7 +324,8 @@ class Regressor:
             loss = float(np.sum(err**2) / count)
         if not math.isfinite(loss):
             raise ValueError(f"the squared error overflows {h.dtype}: the targets reach "
-                             f"{np.abs(y).max():.3g}; expected targets of moderate size")
+                             f"{np.abs(y).max():.3g}, the predictions {np.abs(y_hat).max():.3g}; "
+                             "expected targets and weights of moderate size")
         if not grads:
             return loss, None
 
@@ -457,7 +458,8 @@ def train(model, task, steps, rng, lr=1e-2, clip=1.0, callback=None):
     returns (x, y) or (x, y, mask); `rng` is a numpy Generator or an int seed. Gradients
     are clipped to a joint norm of `clip` (None: not clipped). After each step calls
     callback(step, loss) if given. Returns the losses, one per step (each measured before
-    its update). Every argument is checked before the first step."""
+    its update). Every argument is checked before the first step, and if a later step
+    fails (a bad batch, an overflow), the parameters and rng are put back as they were."""
     if not isinstance(model, Regressor):
         raise TypeError(f"model must be an lstm_train.Regressor; got {type(model).__name__}")
     if not callable(task):
@@ -471,14 +473,18 @@ def train(model, task, steps, rng, lr=1e-2, clip=1.0, callback=None):
     if clip is not None:
         clip = _check_number("clip", clip, "a positive, finite number (or None: no clipping)",
                              lambda v: v > 0)
-    opt = Adam(model.parameters(), lr=lr)
+    params = model.parameters()
+    opt = Adam(params, lr=lr)
+    before, rng_before = {k: p.copy() for k, p in params.items()}, rng.bit_generator.state
     losses = []
     try:
         for s in range(steps):
             batch = task(rng)
             if not (isinstance(batch, tuple) and len(batch) in (2, 3)):
-                raise TypeError("task(rng) must return (x, y) or (x, y, mask); got "
-                                f"{type(batch).__name__} {batch!r:.60}")
+                what = type(batch).__name__ + (f" of length {len(batch)}"
+                                               if hasattr(batch, "__len__") else "")
+                raise TypeError(f"task(rng) must return a tuple (x, y) or (x, y, mask); "
+                                f"got a {what}")
             loss, grads = model.loss_and_grads(*batch)
             if clip is not None:
                 clip_grad_norm(grads, clip)
@@ -487,8 +493,11 @@ def train(model, task, steps, rng, lr=1e-2, clip=1.0, callback=None):
             if callback is not None:
                 callback(s, loss)
     except Exception as e:
-        e.add_note(f"train stopped at step {len(losses)} of {steps}: the model keeps the "
-                   f"{opt.t} updates made before")
+        for k, p in params.items():
+            p[...] = before[k]
+        rng.bit_generator.state = rng_before
+        e.add_note(f"train stopped at step {len(losses)} of {steps}; the model's parameters "
+                   "and rng are as they were before the call")
         raise
     return np.array(losses)
 
@@ -621,9 +630,9 @@ def _check_updatable(name, p):
     _check_finite(name, p)
 
 
-def _check_shape(name, value, shape, dtype, bound=None):
+def _check_shape(name, value, shape, dtype, within=None):
     """value as a finite array of exactly `shape` (no broadcasting), cast to `dtype`;
-    with `bound`, every entry in [-bound, bound]."""
+    with `within` = (low, high), every entry in [low, high]."""
     arr = _as_numeric(name, value, None)
     if arr.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}; got {arr.shape}")
@@ -633,8 +642,11 @@ def _check_shape(name, value, shape, dtype, bound=None):
         _check_finite(name, arr)  # NaN or inf in what came
         raise ValueError(f"{name} does not fit {np.dtype(dtype)}: it reaches "
                          f"{np.abs(arr).max():.3g}, beyond {np.finfo(dtype).max:.3g}")
-    if bound is not None and cast.size and np.abs(cast).max() > bound:
-        raise ValueError(f"{name} must lie in [-{bound}, {bound}]; found {np.abs(cast).max():.3g}")
+    if within is not None and cast.size:
+        low, high = within
+        bad = cast[(cast < low) | (cast > high)]
+        if bad.size:
+            raise ValueError(f"{name} must lie in [{low}, {high}]; found {bad[0]:.3g}")
     return cast
 
 
@@ -646,12 +658,9 @@ def _check_trace(trace, shape, dtype):
                 "gates)" if isinstance(trace, tuple) else type(trace).__name__)
         raise TypeError("trace must be the Gates that lstm.trace(x, h0, c0) returns, with "
                         f"fields f, i, g, o, c, h of shape {shape}; got {hint}")
-    fields = [_check_shape(f"trace.{name}", getattr(trace, name), shape, dtype,
-                           bound=None if name == "c" else 1) for name in "figoch"]
-    for name, value in zip("fio", (fields[0], fields[1], fields[3]), strict=True):
-        if value.size and value.min() < 0:
-            raise ValueError(f"trace.{name} is a gate, in [0, 1]; found {value.min():.3g}")
-    return fields
+    within = {"f": (0, 1), "i": (0, 1), "g": (-1, 1), "o": (0, 1), "c": None, "h": (-1, 1)}
+    return [_check_shape(f"trace.{name}", getattr(trace, name), shape, dtype, within[name])
+            for name in "figoch"]
 
 
 def _check_mask(mask, shape, dtype):
