@@ -16,6 +16,8 @@ from other processes hits all of them alike), median of many samples:
 - fast:     `LSTM.forward` (one input projection for all steps, one stacked matmul per step);
 - torch64 / torch32: `torch.nn.LSTM` in float64 and float32 under `torch.no_grad()`,
   when torch is importable (inputs already tensors; the same weights via `to_torch`);
+- gru / tgru64: `lstm_core.GRU.forward` (three gates, the same fast-path design) and
+  `torch.nn.GRU` in float64, on the same shapes;
 - floor:    the per-step floor of this machine: a loop of T steps that each make one
   tiny product and four tiny in-place ufuncs on the step's shapes, in their cheapest
   call forms: `np.dot(W, h, a)` with W (4H, H) and h (H, B), then `a += p[t]`,
@@ -42,7 +44,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from timing import measure
 
-from lstm_core import LSTM
+from lstm_core import GRU, LSTM
 
 try:
     import torch
@@ -140,6 +142,22 @@ def contenders(shape):
             out = run()[1][0][0].double().numpy().T
             np.testing.assert_allclose(out, h, rtol=0, atol=1e-10 if label == "torch64" else 1e-4)
             runs[label] = run
+    gru = GRU(I, H)
+    for name in ("Wr", "Wz", "Wn"):
+        setattr(gru, name, rng.normal(size=(H, H + I)) / math.sqrt(H + I))
+    runs["gru"] = lambda: gru.forward(x, h0)
+    if torch is not None:
+        tgru = torch.nn.GRU(I, H).double()
+        tgru.load_state_dict({k: torch.from_numpy(v) for k, v in gru.to_torch().items()})
+        xt, ht = torch.from_numpy(x), torch.from_numpy(h0.T[None].copy())
+
+        def run_gru(tgru=tgru, xt=xt, ht=ht):
+            with torch.no_grad():
+                return tgru(xt, ht)
+
+        np.testing.assert_allclose(run_gru()[1][0].numpy().T, gru.forward(x, h0)[1],
+                                   rtol=0, atol=1e-10)
+        runs["tgru64"] = run_gru
     runs["floor"] = make_floor(B, T, H)
     return runs
 
@@ -184,7 +202,7 @@ def fmt(seconds):
 
 
 def table(results, threads):
-    cols = ["readable", "inner", "fast", "torch64", "torch32", "floor"]
+    cols = ["readable", "inner", "fast", "torch64", "torch32", "gru", "tgru64", "floor"]
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"\n## {threads}: median ms per call (T steps), and ratios; load average {load}")
     print(f"{'(B, T, I, H)':>20} " + " ".join(f"{c:>9}" for c in cols)
