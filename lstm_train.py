@@ -638,15 +638,16 @@ def _check_shape(name, value, shape, dtype, within=None):
         raise ValueError(f"{name} must have shape {tuple(shape)}; got {arr.shape}")
     with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: refused below
         cast = arr.astype(dtype, copy=False)
-    if not np.isfinite(cast).all():
+    if not cast.size:
+        return cast
+    smallest, largest = cast.min(), cast.max()  # a NaN anywhere makes both NaN
+    if not (np.isfinite(smallest) and np.isfinite(largest)):
         _check_finite(name, arr)  # NaN or inf in what came
         raise ValueError(f"{name} does not fit {np.dtype(dtype)}: it reaches "
                          f"{np.abs(arr).max():.3g}, beyond {np.finfo(dtype).max:.3g}")
-    if within is not None and cast.size:
-        low, high = within
-        bad = cast[(cast < low) | (cast > high)]
-        if bad.size:
-            raise ValueError(f"{name} must lie in [{low}, {high}]; found {bad[0]:.3g}")
+    if within is not None and not within[0] <= smallest <= largest <= within[1]:
+        found = smallest if smallest < within[0] else largest
+        raise ValueError(f"{name} must lie in [{within[0]}, {within[1]}]; found {found:.3g}")
     return cast
 
 
