@@ -2,64 +2,147 @@
 
     python scripts/classroom.py                   # all lessons, http://127.0.0.1:8866/?token=...
     python scripts/classroom.py 03                # one lesson (a number or a file name)
-    python scripts/classroom.py --ip 0.0.0.0      # a classroom network: token still required
+    python scripts/classroom.py --class-size 25   # room for 25 open pages (default 30)
+    python scripts/classroom.py --ip 0.0.0.0      # a classroom network: token of 16+ characters
 
-The server always asks for a token (generated here, or taken from $CLASSROOM_TOKEN) and never
-starts open: Voila lets a page talk to its kernel only through widget messages, but every
-visitor still gets a Python kernel of their own. The full URL with the token is printed.
-The "classroom" Voila template (classroom/voila/templates/classroom) hides cells tagged
-`classroom-hide`, fetches nothing from the internet and uses larger fonts.
-The browser tests (tests/test_browser.py) build their Voila command with `voila_command`.
+This process is the Voila server (no child server). What a learner holding the token can and
+cannot do:
+- The page is always the "classroom" template (classroom/voila/templates/classroom: no cell
+  tagged `classroom-hide`, nothing fetched from the internet) in the light theme: no query
+  parameter (`?template=`, `?theme=`) and no notebook metadata can change either.
+- Each open page runs a Python kernel of its own (about KERNEL_MB MB). At most `--class-size`
+  kernels run at once; beyond, a learner gets a "the class is full" page (HTTP 503). A kernel
+  that no page is connected to is stopped after `--cull-after` seconds without activity.
+  A page talks to its kernel only through widget messages (Voila's default), and no response
+  carries a CORS header.
+- The token is generated here, or taken from $CLASSROOM_TOKEN, and the server never starts
+  open. Beyond loopback it must have at least 16 characters; blanks are refused everywhere.
+  It is never on a command line (`ps` shows those to every local user) and never in the
+  kernels' environment.
+- Ctrl+C, SIGTERM and SIGHUP (the terminal closing) shut the kernels down, remove their
+  connection files (kept in Jupyter's runtime folder) and stop listening; a second signal
+  while that runs kills the kernels at once.
+The browser tests (tests/test_browser.py) build their command with `voila_command`, which hands
+the token over in a private file that the server removes as it starts.
 """
 
 import argparse
 import ipaddress
 import os
+import re
 import secrets
-import subprocess
+import shutil
+import signal
 import sys
+import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
+SCRIPT = Path(__file__).resolve()
 NOTEBOOKS = REPO / "notebooks"
 TEMPLATE_ROOT = REPO / "classroom"  # holds voila/templates/classroom
 TEMPLATE = "classroom"
+THEME = "light"
+
+CLASS_SIZE = 30  # kernels (open pages) at once, by default
+CULL_AFTER = 600  # s: a kernel with no page connected and no activity for this long is stopped
+# Resident memory of one lesson's kernel once its page is open, measured by
+# tests/test_classroom.py (lesson 3: 110-120 MB; lesson 6 trains a model when it opens).
+KERNEL_MB = 120
+SERVER_MB = 150  # the server itself, with a full class connected
+MIN_TOKEN = 16  # characters, when listening beyond loopback
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The only Voila options accepted after ours (tests keep connection files in their own folder).
+VOILA_OPTIONS = ("Voila.connection_dir_root", "Voila.log_level")
+FULL = ("All {n} places of this class are taken: each open page runs its own Python kernel. "
+        "A place frees up when a learner closes their page{idle}. "
+        "Try again in a minute, or ask your teacher.")
 
 
-def voila_command(target, *, port, token, ip="127.0.0.1"):
-    """The Voila command line serving `target` (a notebook, or a folder of them) on ip:port.
+def is_loopback(ip):
+    """True when `ip` only listens on this machine (127.0.0.0/8, ::1, localhost)."""
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:  # a host name, or "" (every interface)
+        return False
 
-    `token` must be a non-empty string: an open server is never started.
-    """
+
+def check_token(token, ip):
+    """Raise ValueError (saying why) unless `token` may guard a server listening on `ip`."""
     if not isinstance(token, str) or not token:
-        raise ValueError(f"token must be a non-empty string (never an open server), got {token!r}")
+        raise ValueError("the token is empty: anyone who reaches the port could start kernels "
+                         "(an open server is never started)")
+    if not token.strip():
+        raise ValueError("the token is made of blanks: nobody could log in")
+    if any(c.isspace() or not c.isprintable() for c in token):
+        raise ValueError("the token contains blanks or control characters: use one word, e.g. "
+                         "python -c 'import secrets; print(secrets.token_urlsafe(16))'")
+    if not is_loopback(ip) and len(token) < MIN_TOKEN:
+        raise ValueError(f"beyond this machine (--ip {ip!r}) the token needs at least {MIN_TOKEN} "
+                         f"characters, this one has {len(token)}: make one with "
+                         "python -c 'import secrets; print(secrets.token_urlsafe(16))'")
+
+
+def write_token_file(token):
+    """The token in a new private file (0600, in a 0700 folder); returns its path."""
+    folder = Path(tempfile.mkdtemp(prefix="classroom-token-"))  # mode 0700
+    path = folder / "token"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(token)
+    return path
+
+
+def take_token_file(path):
+    """Read a token file written by write_token_file, then remove it and its folder."""
+    path = Path(path)
+    try:
+        if path.stat().st_mode & 0o077:
+            raise SystemExit(f"classroom.py: {path} is readable by others: a token file must be "
+                             "private (chmod 600)")
+        return path.read_text(encoding="utf-8")
+    finally:
+        path.unlink(missing_ok=True)
+        if path.parent.name.startswith("classroom-token-"):
+            shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def voila_command(target, *, port, token, ip="127.0.0.1", class_size=CLASS_SIZE,
+                  cull_after=CULL_AFTER):
+    """The classroom command serving `target` (a notebook, or a folder of them) on ip:port.
+
+    The token must pass check_token (an open server is never started); it goes to the server
+    in a private file, never on the command line. Voila options from VOILA_OPTIONS may be
+    appended (`--Voila.connection_dir_root=DIR`).
+    """
+    check_token(token, ip)
     if not isinstance(port, int) or not 0 < port < 65536:
         raise ValueError(f"port must be an int in 1..65535, got {port!r}")
     return [
-        sys.executable, "-m", "voila", str(target),
-        "--no-browser",
-        f"--Voila.ip={ip}",
-        f"--port={port}",
-        f"--token={token}",
-        f"--template={TEMPLATE}",
-        "--theme=light",
-        # the figures' image data are widget messages: no static widget snapshot, no tracebacks
-        "--show_tracebacks=False",
+        sys.executable, str(SCRIPT), str(target),
+        f"--ip={ip}", f"--port={port}",
+        f"--class-size={class_size}", f"--cull-after={cull_after}",
+        f"--token-file={write_token_file(token)}",
     ]
 
 
 def voila_env(base=None):
-    """Environment for Voila: our template folder on JUPYTER_PATH, the rest unchanged."""
+    """Environment for the server: our template folder on JUPYTER_PATH, no CLASSROOM_TOKEN."""
     env = dict(os.environ if base is None else base)
-    paths = [str(TEMPLATE_ROOT)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    env.pop("CLASSROOM_TOKEN", None)  # the kernels inherit the server's environment
+    paths = [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_PATH"] = os.pathsep.join([str(TEMPLATE_ROOT)]
+                                          + [p for p in paths if p != str(TEMPLATE_ROOT)])
     return env
 
 
 def find_lesson(name):
-    """notebooks/NN_*.ipynb from '03', '3', '03_unrolled_over_time' or a path."""
+    """notebooks/NN_*.ipynb from '03', '3', '03_unrolled_over_time', a path or a folder."""
     p = Path(name)
-    if p.suffix == ".ipynb" and p.exists():
+    if p.is_dir() or (p.suffix == ".ipynb" and p.is_file()):
         return p.resolve()
     stem = name.zfill(2) if name.isdigit() else name
     hits = sorted(NOTEBOOKS.glob(f"{stem}*.ipynb"))
@@ -69,33 +152,191 @@ def find_lesson(name):
     return hits[0]
 
 
+def memory_line(class_size):
+    """What the class needs in memory, against what this machine has free."""
+    need = (class_size * KERNEL_MB + SERVER_MB) / 1024
+    line = (f"A class of {class_size}: each open page runs its own kernel of about {KERNEL_MB} MB, "
+            f"so the class needs up to {need:.1f} GB of memory")
+    try:
+        import psutil
+
+        free = psutil.virtual_memory().available / 2**30
+    except ImportError:
+        return line + "."
+    line += f" ({free:.1f} GB available now)."
+    if need > free:
+        fits = max(1, int((free * 1024 - SERVER_MB) // KERNEL_MB))
+        line += f" WARNING: not enough memory; lower --class-size to {fits} or less."
+    return line
+
+
+def kernel_manager_class(class_size, full_message):
+    """Voila's kernel manager with at most `class_size` kernels (started or starting)."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from tornado import web
+
+    class ClassroomKernelManager(AsyncMappingKernelManager):
+        _starting = 0  # kernels being started: two learners arriving together count as two
+
+        async def start_kernel(self, *args, **kwargs):
+            if len(self) + self._starting >= class_size:
+                raise web.HTTPError(503, full_message, reason="The class is full")
+            self._starting += 1
+            try:
+                return await super().start_kernel(*args, **kwargs)
+            finally:
+                self._starting -= 1
+
+    ClassroomKernelManager.class_size = class_size
+    return ClassroomKernelManager
+
+
+def no_cross_origin():
+    """A tornado output transform removing CORS headers: jupyter_server echoes any Origin in
+    Access-Control-Allow-Origin for a token-authenticated request, letting a page on another
+    site read the lessons with a learner's token."""
+    from tornado.web import OutputTransform
+
+    class NoCrossOrigin(OutputTransform):
+        def transform_first_chunk(self, status_code, headers, chunk, finishing):
+            for name in [h for h in headers if h.lower().startswith("access-control-")]:
+                del headers[name]
+            return status_code, headers, chunk
+
+    return NoCrossOrigin
+
+
+def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
+    """Run Voila in this process until Ctrl+C, SIGTERM or SIGHUP; returns the exit code."""
+    check_token(token, ip)
+    os.environ.pop("CLASSROOM_TOKEN", None)  # the kernels inherit this environment
+    os.environ["JUPYTER_PATH"] = voila_env()["JUPYTER_PATH"]  # before Voila looks for templates
+    import asyncio
+
+    import psutil
+    from jupyter_core.paths import jupyter_runtime_dir
+    from tornado.ioloop import IOLoop
+    from traitlets.config import Config
+    from voila.app import Voila
+
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    idle = f", or after {cull_after} s without activity once it is closed" if cull_after else ""
+    manager = kernel_manager_class(class_size, FULL.format(n=class_size, idle=idle))
+    c = Config()
+    c.Voila.ip, c.Voila.port, c.Voila.port_retries = ip, port, 0
+    c.Voila.open_browser = False
+    c.Voila.token = token
+    c.Voila.config_file_paths = []  # no voila.py / voila.json from the folder or ~/.jupyter
+    c.Voila.connection_dir_root = str(runtime)  # private to this user, unlike /tmp
+    vc = c.VoilaConfiguration
+    vc.template, vc.theme = TEMPLATE, THEME
+    vc.allow_template_override = vc.allow_theme_override = "NO"  # not ?template=, ?theme=
+    vc.show_tracebacks = False
+    vc.multi_kernel_manager_class = manager
+    km = c.MappingKernelManager
+    km.cull_idle_timeout = cull_after
+    km.cull_interval = max(1, min(60, cull_after // 4))
+    km.cull_connected = False  # a learner reading with the page open keeps their kernel
+    km.cull_busy = False
+
+    app = Voila(config=c)
+    app.initialize([str(target), *voila_args])
+    conf = app.voila_configuration
+    policy = (conf.template, conf.theme, conf.allow_template_override,
+              conf.allow_theme_override, conf.show_tracebacks, app.token, app.ip)
+    if policy != (TEMPLATE, THEME, "NO", "NO", False, token, ip):
+        raise SystemExit(f"classroom.py: Voila's settings are not the classroom's: {policy[:5]}")
+
+    loop = IOLoop.current()
+    stopping = []
+
+    def kill_kernels():
+        kids = psutil.Process().children(recursive=True)
+        for p in kids:
+            p.kill()
+        psutil.wait_procs(kids, timeout=5)
+        if getattr(app, "connection_dir", None):
+            shutil.rmtree(app.connection_dir, ignore_errors=True)
+
+    def on_signal(signum):
+        name = signal.Signals(signum).name
+        if stopping:  # a second signal while the kernels shut down: no more waiting
+            print(f"{name} again: killing the kernels.", flush=True)
+            kill_kernels()
+            os._exit(1)
+        stopping.append(name)
+        print(f"{name}: stopping the kernels and the server ...", flush=True)
+        loop.stop()
+
+    def ready():  # the first callback of the running loop: Voila is listening
+        aloop = asyncio.get_running_loop()
+        for sig in SIGNALS:
+            aloop.add_signal_handler(sig, on_signal, sig)
+        if not isinstance(app.kernel_manager, manager):
+            print("classroom.py: Voila does not use the classroom's kernel manager", flush=True)
+            loop.stop()
+            return
+        app.app.add_transform(no_cross_origin())
+        host = ip if is_loopback(ip) else "<this machine's address>"
+        host = f"[{host}]" if ":" in host else host
+        print(f"Classroom mode: open http://{host}:{port}/?token={quote(token, safe='')}",
+              flush=True)
+        print(memory_line(class_size), flush=True)
+        print(f"Beyond {class_size} open pages a learner sees \"the class is full\"; "
+              + (f"a kernel whose page is closed stops after {cull_after} s without activity."
+                 if cull_after else "kernels are never stopped for being idle."), flush=True)
+        print("Stop with Ctrl+C.", flush=True)
+
+    loop.add_callback(ready)
+    try:
+        app.start()  # returns once on_signal stopped the loop; Voila then shuts its kernels down
+    finally:
+        kill_kernels()  # anything Voila left (a kernel that did not answer, an error above)
+    print("Stopped: no kernel left, nothing listening.", flush=True)
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("lesson", nargs="?", help="one lesson (e.g. 03); default: all of notebooks/")
+    ap.add_argument("lesson", nargs="?",
+                    help="one lesson (e.g. 03) or a folder; default: all of notebooks/")
     ap.add_argument("--ip", default="127.0.0.1",
                     help="address to listen on (default 127.0.0.1; 0.0.0.0: a classroom network)")
     ap.add_argument("--port", type=int, default=8866)
-    args = ap.parse_args(argv)
+    ap.add_argument("--class-size", type=int, default=CLASS_SIZE, metavar="N",
+                    help=f"kernels (open pages) at once; beyond, a learner sees 'the class is "
+                         f"full' (default {CLASS_SIZE}, about {KERNEL_MB} MB each)")
+    ap.add_argument("--cull-after", type=int, default=CULL_AFTER, metavar="SECONDS",
+                    help="stop a kernel after this long without activity once no page is "
+                         f"connected to it (default {CULL_AFTER}: 10 min; 0: never)")
+    ap.add_argument("--token-file", metavar="PATH",
+                    help="read the token from this private file (0600) and remove it; "
+                         "default: $CLASSROOM_TOKEN, else a new random token")
+    args, extra = ap.parse_known_args(argv)
+    for opt in extra:
+        m = re.fullmatch(r"--([\w.]+)=.*", opt)
+        if not m or m.group(1) not in VOILA_OPTIONS:
+            ap.error(f"unknown option {opt!r} (Voila options accepted: "
+                     + ", ".join(f"--{o}=..." for o in VOILA_OPTIONS) + ")")
+    if not 1 <= args.class_size <= 1000:
+        ap.error(f"--class-size must be in 1..1000, got {args.class_size}")
+    if args.cull_after < 0:
+        ap.error(f"--cull-after must be >= 0 seconds, got {args.cull_after}")
 
+    if args.token_file:
+        token = take_token_file(args.token_file)
+    elif "CLASSROOM_TOKEN" in os.environ:  # set, even to "": the teacher meant a token
+        token = os.environ.pop("CLASSROOM_TOKEN")
+    else:
+        token = secrets.token_urlsafe(16)
+    try:
+        check_token(token, args.ip)
+    except ValueError as e:
+        raise SystemExit(f"classroom.py: {e}. Nothing started.") from None
     target = find_lesson(args.lesson) if args.lesson else NOTEBOOKS
-    token = os.environ.get("CLASSROOM_TOKEN") or secrets.token_urlsafe(16)
-    host = args.ip
-    try:
-        if not ipaddress.ip_address(args.ip).is_loopback:
-            host = "<this machine's address>"
-    except ValueError:
-        pass
-    cmd = voila_command(target, port=args.port, token=token, ip=args.ip)
-    print(f"Classroom mode: open http://{host}:{args.port}/?token={token}", flush=True)
-    print("Stop with Ctrl+C.", flush=True)
-    cwd = target if target.is_dir() else target.parent
-    proc = subprocess.Popen(cmd, env=voila_env(), cwd=cwd)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:  # Ctrl+C: Voila shuts its kernels down on SIGTERM
-        proc.terminate()
-        proc.wait(30)
-        return 0
+    return serve(target, ip=args.ip, port=args.port, token=token, class_size=args.class_size,
+                 cull_after=args.cull_after, voila_args=extra)
 
 
 if __name__ == "__main__":
