@@ -91,8 +91,7 @@ class LSTM:
         `forward`'s x); h_prev and c_prev are (H, 1) or (H, B). Returns `Gates` of (H, B)."""
         x, h_prev, c_prev, _ = self._check_inputs(_check_step_input(x_t, self.input_size),
                                                   h_prev, c_prev)
-        params = self._params(x.dtype)
-        _check_products(params, x, h_prev)
+        params = self._checked_params(x, h_prev, c_prev)
         return self._step(x[0].T, h_prev, c_prev, params)
 
     def _step(self, x_t, h_prev, c_prev, params):
@@ -115,8 +114,7 @@ class LSTM:
         An empty sequence (T = 0) gives fields of shape (0, H, B).
         """
         x, h, c, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
-        params = self._params(x.dtype)
-        _check_products(params, x, h)
+        params = self._checked_params(x, h, c)
         steps = []
         for x_t in x:  # x_t: (B, I)
             gates = self._step(x_t.T, h, c, params)
@@ -140,8 +138,7 @@ class LSTM:
         x, h0, c0, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
         T, B, I = x.shape
         H = self.hidden_size
-        params = self._params(x.dtype)
-        _check_products(params, x, h0)
+        params = self._checked_params(x, h0, c0)
         W, b = _stacked(params)  # (4H, H + I), (4H,), rows f, i, o, g
         W_h = np.ascontiguousarray(W[:, :H])  # (4H, H)
         W_x = np.ascontiguousarray(W[:, H:])  # (4H, I)
@@ -269,6 +266,12 @@ class LSTM:
                                  f"got {value.shape}")
             out.append(value)
         return out
+
+    def _checked_params(self, x, h0, c0):
+        """The weights as x's dtype; inputs whose products could overflow are refused."""
+        params = self._params(x.dtype)
+        _check_products(params, x, h0)
+        return params
 
     def _check_inputs(self, x, h0, c0):
         """x -> (T, B, I) and states -> (H, B), all of one float dtype."""
@@ -495,7 +498,8 @@ class PeepholeLSTM(LSTM):
     `pf, pi, po` are (H, 1), one weight per unit (the peepholes are diagonal); they start
     at zero, so a new PeepholeLSTM computes what an LSTM with its other weights does.
     With coupled=True the input gate is i_t = 1 - f_t (the "CIFG" of Greff et al. 2015):
-    what the cell forgets is what it writes; `Wi`, `bi` and `pi` are then None.
+    what the cell forgets is what it writes; `Wi`, `bi` and `pi` are then None, and the
+    trace's `i_pre` is NaN (i_t has no pre-activation of its own).
     `forward` is the readable path here (there is no fast path for the variants).
     """
 
@@ -533,20 +537,16 @@ class PeepholeLSTM(LSTM):
             out[name] = value
         return out
 
-    def _check_all(self, params, x, h0, c0):
-        # The peepholes add |p| |c| to a row's terms, |c_t| <= |c_0| + t.
-        W_names, b_names, p_names = self._names()
-        m_c = float(np.abs(c0).max(initial=0.0)) + x.shape[0]
-        with np.errstate(over="ignore"):
-            peep = [np.abs(params[b]) + np.abs(params.get("p" + b[1], 0)) * m_c for b in b_names]
-        _check_products([params[w] for w in W_names] + peep, x, h0)
-
-    def step(self, x_t, h_prev, c_prev):
-        x, h_prev, c_prev, _ = self._check_inputs(_check_step_input(x_t, self.input_size),
-                                                  h_prev, c_prev)
+    def _checked_params(self, x, h0, c0):
+        # The peepholes add |p| |c| to a row's terms, and |c_t| <= |c_0| + t.
         params = self._params(x.dtype)
-        self._check_all(params, x, h_prev, c_prev)
-        return self._step(x[0].T, h_prev, c_prev, params)
+        W_names, b_names, _ = self._names()
+        m_c = float(np.abs(c0).max(initial=0.0)) + x.shape[0]
+        with np.errstate(over="ignore"):  # an inf bound is refused below
+            terms = [np.abs(params[b]) + np.abs(params.get("p" + b[1], 0)) * m_c
+                     for b in b_names]
+        _check_products([params[w] for w in W_names] + terms, x, h0)
+        return params
 
     def _step(self, x_t, h_prev, c_prev, params):
         P = params
@@ -565,20 +565,6 @@ class PeepholeLSTM(LSTM):
         o = sigmoid(o_pre)
         h = o * np.tanh(c)
         return Gates(f, i, g, o, c, h, f_pre, i_pre, g_pre, o_pre)
-
-    def trace(self, x, initial_hidden_state=None, initial_cell_state=None):
-        """As `LSTM.trace`. With coupled=True, `i_pre` is NaN (i_t = 1 - f_t has none)."""
-        x, h, c, _ = self._check_inputs(x, initial_hidden_state, initial_cell_state)
-        params = self._params(x.dtype)
-        self._check_all(params, x, h, c)
-        steps = []
-        for x_t in x:  # x_t: (B, I)
-            gates = self._step(x_t.T, h, c, params)
-            h, c = gates.h, gates.c
-            steps.append(gates)
-        if not steps:
-            return Gates(*(np.empty((0, *h.shape), x.dtype) for _ in Gates._fields))
-        return Gates(*(np.stack(field) for field in zip(*steps, strict=True)))
 
     def forward(self, x, initial_hidden_state=None, initial_cell_state=None):
         """(outputs (T, H, B), h (H, B), c (H, B)), by the readable path."""
