@@ -97,3 +97,14 @@ def test_the_check_leaves_numpys_global_generator_alone():
     lesson04.check(7.548, memory_lstm, make_task)
     assert (np.random.get_state()[1] == before).all()
     assert lesson04.check(..., memory_lstm, make_task).state == "unanswered"
+
+
+@pytest.mark.parametrize("b, state", [(7.544, "right"), (7.543, "wrong"), (7.553, "right"),
+                                      (7.554, "wrong"), (7.55, "right")])
+def test_the_range_the_solution_block_states(b, state):
+    """The collapsed solution: f = 0.999473, b_f = 7.548, and any b_f from about 7.544 to
+    7.553 (7.55 among them) is right."""
+    f = 0.9 ** (1 / 200)
+    assert f"{f:.6f}" == "0.999473" and f"{math.log(f / (1 - f)):.3f}" == "7.548"
+    memory_lstm, make_task = _lesson_functions()
+    assert lesson04.check(b, memory_lstm, make_task).state == state
