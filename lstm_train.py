@@ -1,4 +1,5 @@
-"""Training in numpy: backpropagation through time for `lstm_core.LSTM` and a plain tanh RNN.
+"""Training in numpy: backpropagation through time for `lstm_core.LSTM`, its relatives
+(`PeepholeLSTM`, coupled or not, and the `GRU`) and a plain tanh RNN.
 
 The plain recurrent network, for comparison with the LSTM (same conventions as lstm_core):
 
@@ -9,6 +10,9 @@ References:
 - Elman (1990), Finding Structure in Time (the simple recurrent network).
 - Hochreiter & Schmidhuber (1997), Long Short-Term Memory (the adding problem).
 - Gers, Schmidhuber & Cummins (2000), Learning to Forget (continual tasks, the forget gate).
+- Gers & Schmidhuber (2000), Recurrent Nets that Time and Count (peephole connections).
+- Cho et al. (2014), Learning Phrase Representations using RNN Encoder-Decoder (the GRU).
+- Greff et al. (2015), LSTM: A Search Space Odyssey (the variants, the coupled gate "CIFG").
 """
 
 import math
@@ -17,7 +21,9 @@ import numbers
 import numpy as np
 
 from lstm_core import (
+    GRU,
     LSTM,
+    PeepholeLSTM,
     _as_numeric,
     _as_parameter,
     _check_finite,
@@ -27,8 +33,9 @@ from lstm_core import (
     _check_step_input,
 )
 
-__all__ = ["TanhRNN", "lstm_backward", "rnn_backward", "Regressor", "init_for_training",
-           "clip_grad_norm", "Adam", "train", "adding_problem", "reset_sum"]
+__all__ = ["TanhRNN", "lstm_backward", "peephole_backward", "gru_backward", "rnn_backward",
+           "Regressor", "init_for_training", "clip_grad_norm", "Adam", "train",
+           "adding_problem", "reset_sum"]
 
 
 class TanhRNN:
@@ -114,6 +121,9 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
     """
     if not isinstance(lstm, LSTM):
         raise TypeError(f"lstm must be an lstm_core.LSTM; got {type(lstm).__name__}")
+    if isinstance(lstm, PeepholeLSTM):
+        raise TypeError("lstm is a PeepholeLSTM, whose gates also see the cell state: "
+                        "use peephole_backward")
     x, h0, c0, _ = lstm._check_inputs(x, initial_hidden_state, initial_cell_state)
     T, B, _ = x.shape
     H = lstm.hidden_size
@@ -164,6 +174,153 @@ def lstm_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_st
     return grads, dh_next, dc_next
 
 
+def peephole_backward(lstm, x, trace, dh, initial_hidden_state=None, initial_cell_state=None,
+                      dc_last=None):
+    """Gradients of L with respect to a `PeepholeLSTM`'s parameters, by BPTT.
+
+    As `lstm_backward` (same arguments, same returns: grads, dL/dh_0, dL/dc_0); grads also
+    has the peepholes "pf", "pi", "po", (H, 1). With coupled=True (i_t = 1 - f_t) there is
+    no "Wi", "bi" or "pi". The peepholes add three paths to lstm_backward's:
+
+        f_pre = W_f z_t + p_f * c_{t-1} + b_f  (i_pre alike)    o_pre = W_o z_t + p_o * c_t + b_o
+        dc_t   = dc_{t+1} * f_{t+1} + p_f * df_pre_{t+1} + p_i * di_pre_{t+1}   from step t+1
+                 + dh_t * o_t * (1 - tanh(c_t)^2) + p_o * do_pre_t              from step t
+        dp_f   = sum_t df_pre_t * c_{t-1}    dp_i alike    dp_o = sum_t do_pre_t * c_t
+        coupled: f_t gets both jobs, df_t = dc_t * (c_{t-1} - g_t)
+    """
+    if not isinstance(lstm, PeepholeLSTM):
+        raise TypeError(f"lstm must be an lstm_core.PeepholeLSTM; got {type(lstm).__name__}"
+                        + (" (use lstm_backward)" if isinstance(lstm, LSTM) else ""))
+    x, h0, c0, _ = lstm._check_inputs(x, initial_hidden_state, initial_cell_state)
+    T, B, _ = x.shape
+    H = lstm.hidden_size
+    params = lstm._params(x.dtype)  # a dict, by name
+    W_names, b_names, p_names = lstm._names()  # gates f, (i), c, o
+    f, i, g, o, c, h = _check_trace(trace, (T, H, B), x.dtype)  # each (T, H, B)
+    dh = _check_shape("dh", dh, (T, H, B), x.dtype)
+    dc_next = np.zeros((H, B), x.dtype) if dc_last is None else \
+        _check_shape("dc_last", dc_last, (H, B), x.dtype).copy()  # what c_t gets from t+1
+    c_prev = np.concatenate([c0[None], c])[:-1]  # c_{t-1}, (T, H, B)
+    h_prev = np.concatenate([h0[None], h])[:-1]  # h_{t-1}, (T, H, B)
+    tanh_c = np.tanh(c)
+    pf, po = params["pf"], params["po"]  # (H, 1)
+    pi = None if lstm.coupled else params["pi"]
+
+    # dc_t -> the pre-activations it feeds, for all steps at once (stacked f, (i), g)
+    if lstm.coupled:  # c_t = f c_{t-1} + (1 - f) g: f writes as well as keeps
+        coef = np.stack([(c_prev - g) * f * (1 - f), i * (1 - g**2)], axis=1)  # (T, 2, H, B)
+    else:
+        coef = np.stack([c_prev * f * (1 - f), g * i * (1 - i), i * (1 - g**2)], axis=1)
+    coef_o = tanh_c * o * (1 - o)  # d(o_pre) = dh_t * tanh(c_t) * sigma'(o_pre)
+    coef_c = o * (1 - tanh_c**2)  # dc_t gets dh_t * o_t * tanh'(c_t)
+    k = len(W_names)  # 4 gates, or 3 when coupled
+
+    W_hT = np.vstack([params[name] for name in W_names])[:, :H].T.copy()  # (H, kH)
+    da = np.empty((T, k, H, B), x.dtype)  # dL/d(pre-activations): f, (i), g, o
+    dh_next = np.zeros((H, B), x.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # exploding gradients: refused below
+        for t in reversed(range(T)):
+            dh_t = dh[t] + dh_next  # (H, B)
+            np.multiply(dh_t, coef_o[t], out=da[t, -1])  # do_pre
+            dc = dc_next + dh_t * coef_c[t] + po * da[t, -1]  # o_t sees c_t
+            np.multiply(dc, coef[t], out=da[t, :-1])  # df_pre, (di_pre), dg_pre
+            dc_next = dc * f[t] + pf * da[t, 0]  # f_t and i_t see c_{t-1}
+            if pi is not None:
+                dc_next += pi * da[t, 1]
+            dh_next = W_hT @ da[t].reshape(k * H, B)  # (H, B)
+
+        z = np.concatenate([h_prev, x.transpose(0, 2, 1)], axis=1)  # [h_{t-1}; x_t], (T, H+I, B)
+        dW = np.matmul(da.reshape(T, k * H, B), z.transpose(0, 2, 1)).sum(axis=0)  # (kH, H+I)
+        db = da.reshape(T, k * H, B).sum(axis=(0, 2))[:, None]  # (kH, 1)
+        dp = {"pf": (da[:, 0] * c_prev).sum(axis=(0, 2))[:, None],  # (H, 1)
+              "po": (da[:, -1] * c).sum(axis=(0, 2))[:, None]}
+        if pi is not None:
+            dp["pi"] = (da[:, 1] * c_prev).sum(axis=(0, 2))[:, None]
+    _check_no_overflow("peephole_backward's gradients", [dW, db, *dp.values(), dh_next, dc_next])
+    grads = {}
+    for j, (w, b) in enumerate(zip(W_names, b_names, strict=True)):
+        grads[w] = dW[j * H:(j + 1) * H]
+        grads[b] = db[j * H:(j + 1) * H]
+    grads.update({name: dp[name] for name in p_names})
+    return grads, dh_next, dc_next
+
+
+def gru_backward(gru, x, trace, dh, initial_hidden_state=None):
+    """Gradients of L with respect to a `GRU`'s parameters, by BPTT.
+
+    x is (T, B, I) (or (T, I)); `trace` is `gru.trace(x, h0)`; dh is dL/dh_t from above,
+    (T, H, B). Returns (grads, dh0): grads maps "Wr", "Wz", "Wn", "br", "bz", "bn" and, in
+    PyTorch's form (reset_after=True), "bhn" to arrays shaped like the parameters; dh0 is
+    dL/dh_0, (H, B). An empty sequence (T = 0) has zero gradients.
+
+    Going backwards through h_t = (1 - z_t) * n_t + z_t * h_{t-1} (z_t the update gate):
+
+        dh_t  = (dL/dh_t from above) + what h_t gets from step t+1
+        dn_t  = dh_t * (1 - z_t)          dz_t = dh_t * (h_{t-1} - n_t)
+        da_n  = dn_t * (1 - n_t^2)        n_t's pre-activation
+        PyTorch's form, n_t = tanh(W_nx x_t + b_n + r_t * q_t) with q_t = W_nh h_{t-1} + b_hn:
+          dr_t = da_n * q_t               dq_t = da_n * r_t
+        Cho's form, n_t = tanh(W_n [r_t * h_{t-1}; x_t] + b_n), with s_t = W_nh^T da_n:
+          dr_t = s_t * h_{t-1}            and h_{t-1} gets s_t * r_t
+        da_r  = dr_t * r(1-r)             da_z = dz_t * z(1-z)
+        dh_{t-1} = dh_t * z_t + W_rh^T da_r + W_zh^T da_z + (W_nh^T dq_t, or s_t * r_t)
+    """
+    if not isinstance(gru, GRU):
+        raise TypeError(f"gru must be an lstm_core.GRU; got {type(gru).__name__}")
+    x, h0, (Wr, Wz, Wn, br, bz, bn, bhn) = gru._prepare(x, initial_hidden_state)
+    T, B, _ = x.shape
+    H = gru.hidden_size
+    r, z, n, h = _check_gru_trace(trace, (T, H, B), x.dtype, h0)  # each (T, H, B)
+    dh = _check_shape("dh", dh, (T, H, B), x.dtype)
+    h_prev = np.concatenate([h0[None], h])[:-1]  # h_{t-1}, (T, H, B)
+    coef_n = (1 - z) * (1 - n**2)  # dh_t -> da_n
+    coef_z = (h_prev - n) * z * (1 - z)  # dh_t -> da_z
+    sig_r = r * (1 - r)
+    W_nh = Wn[:, :H]
+
+    # da[t] holds da_r, da_z, then dq (PyTorch's form; unused in Cho's) and da_n
+    da = np.zeros((T, 4, H, B), x.dtype)
+    dh_next = np.zeros((H, B), x.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # exploding gradients: refused below
+        if gru.reset_after:
+            q = np.matmul(W_nh, h_prev) + bhn  # W_nh h_{t-1} + b_hn, (T, H, B)
+            W_hT = np.vstack([Wr, Wz, Wn])[:, :H].T.copy()  # (H, 3H): rows r, z, n
+            for t in reversed(range(T)):
+                dh_t = dh[t] + dh_next  # (H, B)
+                a_n = da[t, 3] = dh_t * coef_n[t]
+                da[t, 0] = a_n * q[t] * sig_r[t]  # da_r
+                da[t, 1] = dh_t * coef_z[t]  # da_z
+                da[t, 2] = a_n * r[t]  # dq
+                dh_next = dh_t * z[t] + W_hT @ da[t, :3].reshape(3 * H, B)
+        else:
+            W_rzT = np.vstack([Wr, Wz])[:, :H].T.copy()  # (H, 2H)
+            W_nhT = W_nh.T.copy()  # (H, H)
+            for t in reversed(range(T)):
+                dh_t = dh[t] + dh_next
+                a_n = da[t, 3] = dh_t * coef_n[t]
+                s = W_nhT @ a_n  # dL/d(r_t * h_{t-1}), (H, B)
+                da[t, 0] = s * h_prev[t] * sig_r[t]
+                da[t, 1] = dh_t * coef_z[t]
+                dh_next = dh_t * z[t] + W_rzT @ da[t, :2].reshape(2 * H, B) + s * r[t]
+
+        def outer(a, v):  # sum_t a_t v_t^T over the steps and the batch
+            return np.matmul(a, v.transpose(0, 2, 1)).sum(axis=0)
+
+        x_cols = x.transpose(0, 2, 1)  # x_t as columns, (T, I, B)
+        zc = np.concatenate([h_prev, x_cols], axis=1)  # [h_{t-1}; x_t], (T, H + I, B)
+        dW_rz = outer(da[:, :2].reshape(T, 2 * H, B), zc)  # (2H, H + I)
+        seen = da[:, 2] if gru.reset_after else da[:, 3]  # what multiplies W_nh's input
+        h_in = h_prev if gru.reset_after else r * h_prev  # W_nh's input: h_{t-1} or r * h_{t-1}
+        dWn = np.hstack([outer(seen, h_in), outer(da[:, 3], x_cols)])  # (H, H + I)
+        db = da.sum(axis=(0, 3))[:, :, None]  # (4, H, 1): r, z, q (= b_hn), n
+    grads = {"Wr": dW_rz[:H], "Wz": dW_rz[H:], "Wn": dWn,
+             "br": db[0], "bz": db[1], "bn": db[3]}
+    if gru.reset_after:
+        grads["bhn"] = db[2]
+    _check_no_overflow("gru_backward's gradients", [*grads.values(), dh_next])
+    return grads, dh_next
+
+
 def rnn_backward(rnn, x, outputs, dh, initial_hidden_state=None):
     """Gradients of L with respect to TanhRNN's W and b, by BPTT.
 
@@ -204,7 +361,8 @@ def rnn_backward(rnn, x, outputs, dh, initial_hidden_state=None):
 # ---- a recurrent layer plus a linear read-out, trained on squared error ----------
 
 class Regressor:
-    """A recurrent layer (`lstm_core.LSTM` or `TanhRNN`) and a linear read-out
+    """A recurrent layer (`lstm_core.LSTM`, `PeepholeLSTM`, `GRU`, or `TanhRNN`) and a
+    linear read-out
 
         y_t = W_y h_t + b_y        W_y (O, H), b_y (O, 1)
 
@@ -216,9 +374,7 @@ class Regressor:
     """
 
     def __init__(self, cell, output_size=1, every_step=False, rng=None):
-        if not isinstance(cell, (LSTM, TanhRNN)):
-            raise TypeError("cell must be an lstm_core.LSTM or an lstm_train.TanhRNN; "
-                            f"got {type(cell).__name__}")
+        _check_cell(cell)
         if not isinstance(every_step, (bool, np.bool_)):
             raise TypeError(f"every_step must be True or False; got {every_step!r:.60}")
         self.cell = cell
@@ -256,9 +412,15 @@ class Regressor:
             setattr(self.cell if name not in ("Wy", "by") else self, name, value)
 
     def _run(self, x, keep_gates=False):
-        """The hidden states (T, H, B), and what the backward pass needs: the LSTM's
-        trace (every gate of every step) when keep_gates, else the fast forward."""
-        if isinstance(self.cell, LSTM):
+        """The hidden states (T, H, B), and what the backward pass needs: the LSTM's or
+        the GRU's trace (every gate of every step) when keep_gates, else the forward."""
+        if isinstance(self.cell, GRU):
+            if keep_gates:
+                trace = self.cell.trace(x)
+                return trace, trace.h
+            outputs, _ = self.cell.forward(x)
+            return None, outputs
+        if isinstance(self.cell, LSTM):  # a PeepholeLSTM too
             if keep_gates:
                 trace = self.cell.trace(x)
                 return trace, trace.h
@@ -340,16 +502,29 @@ class Regressor:
                 dh[-1] = Wy.T @ dy  # only h_T is read
                 g = {"Wy": dy @ h[-1].T, "by": dy.sum(axis=1, keepdims=True)}
         _check_no_overflow("the read-out's gradients", [dh, *g.values()])
-        if isinstance(self.cell, LSTM):
-            cell_grads, _, _ = lstm_backward(self.cell, x, state, dh)
-        else:
-            cell_grads, _ = rnn_backward(self.cell, x, state, dh)
+        backward = {PeepholeLSTM: peephole_backward, LSTM: lstm_backward, GRU: gru_backward,
+                    TanhRNN: rnn_backward}
+        kind = next(k for k in backward if isinstance(self.cell, k))  # PeepholeLSTM first
+        cell_grads = backward[kind](self.cell, x, state, dh)[0]
         return loss, {**cell_grads, **g}
 
 
+def _check_cell(cell):
+    if not isinstance(cell, (LSTM, GRU, TanhRNN)):  # a PeepholeLSTM is an LSTM
+        raise TypeError("cell must be an lstm_core.LSTM or an lstm_train.TanhRNN, or one of "
+                        "the LSTM's relatives lstm_core.PeepholeLSTM and lstm_core.GRU; "
+                        f"got {type(cell).__name__}")
+
+
 def _cell_names(cell):
+    """The cell's trainable arrays, weights first (W* are (H, H + I), the rest (H, 1))."""
+    if isinstance(cell, PeepholeLSTM):
+        W_names, b_names, p_names = cell._names()  # coupled: no Wi, bi, pi
+        return W_names + b_names + p_names
     if isinstance(cell, LSTM):
         return ["Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo"]
+    if isinstance(cell, GRU):  # Cho's form has one bias for n_t: b_hn stays zero
+        return ["Wr", "Wz", "Wn", "br", "bz", "bn"] + (["bhn"] if cell.reset_after else [])
     return ["W", "b"]
 
 
@@ -358,20 +533,25 @@ def init_for_training(cell, rng, forget_bias=1.0):
     of the problem statement (which saturates the gates from the start), zero biases,
     and for an LSTM a forget-gate bias of `forget_bias` so that f_t starts near
     sigma(1) = 0.73 and the cell remembers from the start (Gers et al. 2000).
-    `rng` is a numpy Generator or an int seed."""
-    if not isinstance(cell, (LSTM, TanhRNN)):
-        raise TypeError("cell must be an lstm_core.LSTM or an lstm_train.TanhRNN; "
-                        f"got {type(cell).__name__}")
+    `rng` is a numpy Generator or an int seed.
+
+    The relatives get the same: a PeepholeLSTM draws its weights in the LSTM's order and
+    its peepholes start at 0, so from the same seed it starts as the same LSTM (coupled,
+    it has no W_i to draw); a GRU's update gate z_t is the gate that keeps h_{t-1}, so
+    `forget_bias` is its b_z (z_t starts near 0.73: keep about three quarters)."""
+    _check_cell(cell)
     rng = _as_rng(rng)
     forget_bias = _check_number("forget_bias", forget_bias)
     H, I = cell.hidden_size, cell.input_size
     for name in _cell_names(cell):
         if name.startswith("W"):
             setattr(cell, name, rng.normal(0.0, 1.0 / np.sqrt(H + I), (H, H + I)))
-        else:
+        else:  # biases, and a PeepholeLSTM's peepholes
             setattr(cell, name, np.zeros((H, 1)))
     if isinstance(cell, LSTM):
         cell.bf = np.full((H, 1), forget_bias)
+    elif isinstance(cell, GRU):
+        cell.bz = np.full((H, 1), forget_bias)
     return cell
 
 
@@ -656,12 +836,32 @@ def _check_trace(trace, shape, dtype):
     and within the range of its function (gates in [0, 1], g and h in [-1, 1])."""
     if not all(hasattr(trace, name) for name in "figoch"):
         hint = (f"a tuple of {len(trace)} (forward() returns (outputs, h, c), without the "
-                "gates)" if isinstance(trace, tuple) else type(trace).__name__)
+                "gates)" if _plain_tuple(trace) else type(trace).__name__)
         raise TypeError("trace must be the Gates that lstm.trace(x, h0, c0) returns, with "
                         f"fields f, i, g, o, c, h of shape {shape}; got {hint}")
     within = {"f": (0, 1), "i": (0, 1), "g": (-1, 1), "o": (0, 1), "c": None, "h": (-1, 1)}
     return [_check_shape(f"trace.{name}", getattr(trace, name), shape, dtype, within[name])
             for name in "figoch"]
+
+
+def _plain_tuple(value):
+    """A tuple such as forward's result; not a NamedTuple (Gates, GRUGates: named in errors)."""
+    return isinstance(value, tuple) and not hasattr(value, "_fields")
+
+
+def _check_gru_trace(trace, shape, dtype, h0):
+    """The fields r, z, n, h of `GRU.trace`'s GRUGates, each checked: shape, finite, and
+    within range: r, z in [0, 1], n in [-1, 1], and h, a mix of n and h_{t-1}, within
+    max(1, max |h_0|)."""
+    if not all(hasattr(trace, name) for name in "rznh"):
+        hint = (f"a tuple of {len(trace)} (forward() returns (outputs, h), without the gates)"
+                if _plain_tuple(trace) else type(trace).__name__)
+        raise TypeError("trace must be the GRUGates that gru.trace(x, h0) returns, with "
+                        f"fields r, z, n, h of shape {shape}; got {hint}")
+    m = max(1.0, float(np.abs(h0).max(initial=0.0)))
+    within = {"r": (0, 1), "z": (0, 1), "n": (-1, 1), "h": (-m, m)}
+    return [_check_shape(f"trace.{name}", getattr(trace, name), shape, dtype, within[name])
+            for name in "rznh"]
 
 
 def _check_mask(mask, shape, dtype):
