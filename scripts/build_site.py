@@ -288,8 +288,8 @@ def data_wheel(dest):
         f"Metadata-Version: 2.1\nName: {DATA_WHEEL}\nVersion: {version}\n"
         "Summary: The data files of the lessons (data/*.npz), for the static site\n").encode()
     files[f"{dist}.dist-info/WHEEL"] = (
-        "Wheel-Version: 1.0\nGenerator: scripts/build_site.py\nRoot-Is-Purelib: true\n"
-        "Tag: py3-none-any\n").encode()
+        b"Wheel-Version: 1.0\nGenerator: scripts/build_site.py\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n")
     record = io.StringIO()
     writer = csv.writer(record, lineterminator="\n")
     for name, data in files.items():
