@@ -53,13 +53,15 @@ def _describe(value):
         return f"the text {value!r} (write the number without quotes)"
     if isinstance(value, (bool, np.bool_)):
         return f"{value!r}, a truth value"
+    if value is None:
+        return "None (a function that returns nothing, or a missing value)"
     shape = getattr(value, "shape", None)
     return f"a {type(value).__name__}" + (f" of shape {shape}" if shape is not None else "")
 
 
 def number(name, value):
     """A real, finite number (a Python or numpy number, or a 1-element array) as a float."""
-    if isinstance(value, (bool, np.bool_, str, bytes)):
+    if value is None or isinstance(value, (bool, np.bool_, str, bytes)):
         raise Wrong(f"{name} should be a number; got {_describe(value)}")
     try:
         arr = np.asarray(value, dtype=float)
@@ -76,7 +78,7 @@ def number(name, value):
 def array(name, value, shape):
     """A finite float array of exactly `shape`."""
     try:
-        if isinstance(value, (str, bytes)):
+        if value is None or isinstance(value, (str, bytes)):
             raise TypeError
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
