@@ -68,6 +68,34 @@ SPECS = {
             "torch_version": ("str", ()),
         }},
 }
+
+# Lesson 8's file, written by scripts/train_relatives.py: V variants x S seeds, and the trained
+# parameters of seed 0 of each, as lstm_train names them (z_t = [h_{t-1}; x_t] has H + 2 entries).
+_REMAKE_RELATIVES = "python scripts/train_relatives.py"
+_READOUT = {"Wy": ("float", (1, "H")), "by": ("float", (1, 1))}
+_COLUMN = ("float", ("H", 1))  # a bias or a peephole
+
+
+def _weights(gates, columns):
+    return {f"W{g}": ("float", ("H", "H+2")) for g in gates} | {k: _COLUMN for k in columns}
+
+
+_RELATIVES = {
+    "lstm": _LSTM,
+    "peephole": _LSTM | {k: _COLUMN for k in ("pf", "pi", "po")},
+    "cifg": _weights("fco", ("bf", "bc", "bo", "pf", "po")) | _READOUT,  # i_t = 1 - f_t: no W_i
+    "gru": _weights("rzn", ("br", "bz", "bn", "bhn")) | _READOUT,
+}
+SPECS["relatives.npz"] = {
+    "lesson": 8, "regenerate": _REMAKE_RELATIVES, "arrays": {
+        **{f"{variant}_{k}": v for variant, names in _RELATIVES.items() for k, v in names.items()},
+        "T": ("int>0", ()), "hidden_size": ("int>0", (), "H"), "batch_size": ("int>0", ()),
+        "steps": ("int>0", (), "N"), "lr": ("float>0", ()), "clip": ("float>0", ()),
+        "forget_bias": ("float", ()), "seeds": ("int>=0", ("S",)), "test_seed": ("int>=0", ()),
+        "test_batch": ("int>0", ()), "baseline_test_mse": ("float>0", ()),
+        "variants": ("str", ("V",)), "labels": ("str", ("V",)),
+        "losses": ("float>0", ("V", "S", "N")), "test_mse": ("float>0", ("V", "S")),
+    }}
 _KINDS = {"int": "iu", "float": "f", "str": "U"}  # numpy's dtype.kind
 
 

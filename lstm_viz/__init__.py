@@ -81,6 +81,7 @@ Importing this package changes no global state (no rcParams, no backend, no seed
 
 from .fast_drawing import PNG_COMPRESS_LEVEL, GlyphText, add_readout
 from .figures import FIELDS, UnrolledFigure, valve_figure
+from .relatives import RelativesFigure as RelativesFigure  # lesson 8's figure
 from .sliders import TEXT_CLASS, SliderFigure, float_slider
 from .style import (
     CURSOR_STYLE,

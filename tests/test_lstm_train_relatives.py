@@ -2,14 +2,18 @@
 the peephole LSTM (coupled or not). Gradients against central finite differences, against
 steps computed by hand, and against live PyTorch autograd (torch.nn.GRU itself; the peephole
 LSTM and Cho's GRU written in torch operations, since PyTorch has neither); the relatives in
-Regressor, init_for_training and train; bad inputs."""
+Regressor, init_for_training and train; bad inputs; and lesson 8's committed training runs
+(data/relatives.npz) against scripts/train_relatives.py."""
 
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lstm_core import GRU, LSTM, PeepholeLSTM
+from lstm_data import DATA, load_data
 from lstm_train import (
     Regressor,
     TanhRNN,
@@ -591,3 +595,66 @@ def test_backward_refuses_gradients_that_overflow():
     with pytest.raises(ValueError, match="peephole_backward's gradients overflow float32"):
         peephole_backward(peep, x.astype(np.float32), peep.trace(x.astype(np.float32)),
                           np.full((1, 1, 64), 3e38, np.float32))
+
+
+# ---- lesson 8's committed training runs (data/relatives.npz) --------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("train_relatives",
+                                                  ROOT / "scripts" / "train_relatives.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # defines things; main() is not run
+    return module
+
+
+@pytest.fixture(scope="module")
+def relatives():
+    return load_data("relatives.npz")  # lstm_data's checked loader, allow_pickle=False
+
+
+def trained_model(script, relatives, variant):
+    model, _ = script.make_model(variant, 0)
+    model.set_parameters({name: relatives[f"{variant}_{name}"] for name in model.parameters()})
+    return model
+
+
+def test_committed_relatives_file_matches_its_script(script, relatives):
+    assert (DATA / "relatives.npz").stat().st_size < 200_000  # small
+    settings = {"T": script.T, "hidden_size": script.HIDDEN, "batch_size": script.BATCH,
+                "steps": script.STEPS, "lr": script.LR, "clip": script.CLIP,
+                "forget_bias": script.FORGET_BIAS, "test_seed": script.TEST_SEED,
+                "test_batch": script.TEST_BATCH}
+    for name, value in settings.items():
+        assert relatives[name] == value, name
+    assert relatives["seeds"].tolist() == list(script.SEEDS)
+    assert relatives["variants"].tolist() == list(script.VARIANTS)
+    assert relatives["labels"].tolist() == [label for label, _ in script.VARIANTS.values()]
+    V, S = len(script.VARIANTS), len(script.SEEDS)
+    assert relatives["losses"].shape == (V, S, script.STEPS)
+    assert relatives["test_mse"].shape == (V, S)
+
+
+def test_committed_relatives_results_hold(script, relatives):
+    """What lesson 8 builds on: every variant and seed beats the mean baseline by far, and the
+    seed-0 test errors are those of the committed weights, recomputed (not only read)."""
+    x, y = script.test_batch()
+    baseline = float(np.mean((y - 1.0) ** 2))
+    assert baseline == pytest.approx(float(relatives["baseline_test_mse"]))
+    assert (relatives["test_mse"] < baseline / 100).all()
+    for v, variant in enumerate(script.VARIANTS):
+        model = trained_model(script, relatives, variant)
+        assert model.loss(x, y) == pytest.approx(float(relatives["test_mse"][v, 0]), rel=1e-9)
+
+
+@pytest.mark.slow
+def test_training_script_reproduces_the_committed_losses(script, relatives):
+    """The first 100 steps of every variant's seed-0 run, retrained with the script's code:
+    the same losses as the committed file (stored as float32)."""
+    for v, variant in enumerate(script.VARIANTS):
+        _, losses = script.run(variant, 0, steps=100)
+        np.testing.assert_allclose(losses, relatives["losses"][v, 0, :100], rtol=1e-5,
+                                   err_msg=variant)
