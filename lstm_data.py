@@ -96,6 +96,27 @@ SPECS["relatives.npz"] = {
         "variants": ("str", ("V",)), "labels": ("str", ("V",)),
         "losses": ("float>0", ("V", "S", "N")), "test_mse": ("float>0", ("V", "S")),
     }}
+
+# Lesson 9's character-level LSTM (lstm_text.CharLSTM), written by scripts/train_char_lstm.py.
+# Its LSTM reads one-hot characters: each W acts on [h_{t-1}; x_t], Z = H + V entries
+# (lstm_text.load_char_model checks Z = H + V); vocab holds the V characters' code points.
+SPECS["char_lstm.npz"] = {
+    "lesson": 9, "regenerate": "python scripts/train_char_lstm.py", "arrays": {
+        **{f"W{g}": ("float32", ("H", "Z")) for g in "fico"},
+        **{f"b{g}": ("float32", ("H", 1)) for g in "fico"},
+        "Wy": ("float32", ("V", "H")), "by": ("float32", ("V", 1)),
+        "vocab": ("int>=0", ("V",)), "hidden_size": ("int>0", (), "H"),
+        "seed": ("int>=0", ()), "batch_size": ("int>0", ()), "seq_len": ("int>0", ()),
+        "steps": ("int>0", ()), "steps_done": ("int>0", ()), "lr": ("float>0", ()),
+        "lr_final": ("float>0", ()), "clip": ("float>0", ()), "train_chars": ("int>0", ()),
+        "chars_seen": ("int>0", ()), "train_seconds": ("float>0", ()),
+        "curve_every": ("int>0", ()), "loss_curve_bpc": ("float32>0", ("K",)),
+        "load_average_start": ("float>=0", ()), "load_average_end": ("float>=0", ()),
+        "python_version": ("str", ()), "numpy_version": ("str", ()), "machine": ("str", ()),
+        "corpus_sha256": ("str", ()), "heldout_sha256": ("str", ()),
+        "heldout_bpc": ("float>0", ()), "unigram_bpc": ("float>0", ()),
+        "ngram_orders": ("int>0", ("N",)), "ngram_bpc": ("float>0", ("N",)),
+    }}
 _KINDS = {"int": "iu", "float": "f", "str": "U"}  # numpy's dtype.kind
 
 
