@@ -371,7 +371,13 @@ def build(output=OUTPUT, force=False):
         cmd += ["--LiteBuildConfig.federated_extensions", whl]
     env = dict(os.environ, JUPYTERLITE_NO_LIBARCHIVE="1")
     env.pop("JUPYTERLITE_PYODIDE_URL", None)
-    run(cmd, cwd=work, env=env)
+    build_log = work / "jupyter-lite-build.log"
+    with open(build_log, "w") as out:  # doit lists every task: keep it out of the way
+        try:
+            run(cmd, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+        except subprocess.CalledProcessError as err:
+            tail = "\n".join(build_log.read_text(errors="replace").splitlines()[-30:])
+            raise BuildError(f"jupyter lite build failed ({err.returncode}):\n{tail}") from err
     check_output(tmp_out, wheels)
 
     size = sum(p.stat().st_size for p in tmp_out.rglob("*") if p.is_file())

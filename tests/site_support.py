@@ -6,13 +6,15 @@ JupyterLite pages that run the lessons in a headless Chromium.
   .site-cache/; later ones need no network). It returns (path, None), or (None, why) when a
   prerequisite is missing: then the test skips, or fails under LSTM_REQUIRE_BROWSER=1.
 - `StaticServer` is a plain file server on 127.0.0.1 in a thread: the site needs nothing else.
-- `site_context()` is a browser context that counts every request (the kernel's web worker
-  fetches go through it too) and aborts, and records, any that is not for the site's server.
+- `site_browser()` is a Chromium that reaches loopback only (a dead proxy for every other
+  host); `site_context()` records every request of its pages, the kernel's web worker and the
+  service worker, and lists those for any other host than the site's server.
 - In the page, JupyterLite exposes its app (`exposeAppInBrowser`), so the tests read the
   kernel's real status and the cells' outputs from it; `CELL_CLOCK_JS` notes when each code
   cell gets its execution count, which times each cell of a Run All.
 """
 
+import contextlib
 import functools
 import http.server
 import os
@@ -22,7 +24,7 @@ import threading
 import urllib.parse
 from pathlib import Path
 
-from browser_support import CHROMIUM_ARGS, PAGE_JS  # noqa: F401  (one place for both)
+from browser_support import CHROMIUM_ARGS, PAGE_JS
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
@@ -76,26 +78,56 @@ class StaticServer:
         self.stop()
 
 
-def site_context(browser, base, width=1280, height=1400):
-    """A browser context where only `base` (and data:/blob: URLs) is reachable.
+# Chromium never sends loopback requests through a proxy: with a proxy where nothing listens,
+# the site's server is the only host a page (or its workers) can reach, and the HTTP cache
+# still works (Playwright's request routing would turn it off, so no lesson would be warm).
+BLOCK_OTHER_HOSTS = ["--proxy-server=http://127.0.0.1:9"]
 
-    ctx.requests counts every request, ctx.outside lists those to any other host (aborted)."""
-    ctx = browser.new_context(viewport={"width": width, "height": height})
+
+@contextlib.contextmanager
+def site_browser(executable):
+    """A headless Chromium that can reach loopback addresses only; closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable,
+                                     args=CHROMIUM_ARGS + BLOCK_OTHER_HOSTS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def site_context(browser, base, width=1280, height=1400, **options):
+    """A browser context that records every request its pages, workers and service worker make.
+
+    ctx.requests lists them all, ctx.outside those to any host but `base`'s (which fail, see
+    BLOCK_OTHER_HOSTS)."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, **options)
     ctx.requests, ctx.outside = [], []
     host = urllib.parse.urlsplit(base).netloc
 
-    def route(r):
-        url = r.request.url
+    def seen(request):
+        url = request.url
         ctx.requests.append(url)
-        if url.startswith(("data:", "blob:")) or urllib.parse.urlsplit(url).netloc == host:
-            r.continue_()
-        else:
+        if not url.startswith(("data:", "blob:")) and urllib.parse.urlsplit(url).netloc != host:
             ctx.outside.append(url)
-            r.abort()
 
-    ctx.route("**/*", route)
+    ctx.on("request", seen)
     ctx.add_init_script(script=f"({PAGE_JS})();")
     return ctx
+
+
+def served_bytes(urls, base, root):
+    """Bytes of the distinct site files behind `urls` (what a learner's browser downloads)."""
+    total = 0
+    for path in {urllib.parse.urlsplit(u).path for u in urls if u.startswith(base)}:
+        f = Path(root) / urllib.parse.unquote(path).lstrip("/")
+        if f.is_dir():
+            f = f / "index.html"
+        if f.is_file():
+            total += f.stat().st_size
+    return total
 
 
 def lesson_url(base, lesson):
@@ -137,6 +169,18 @@ ERRORS_JS = """() => window.jupyterapp.shell.currentWidget.content.widgets
   .flatMap((c, i) => c.model.outputs.toJSON().filter(o => o.output_type === 'error')
     .map(o => `code cell ${i}: ${o.ename}: ${o.evalue}\\n` + (o.traceback || []).join('\\n')
               .replace(/\\u001b\\[[0-9;]*m/g, '')))"""
+def kernel_run(page, code):
+    """Run `code` in the lesson's kernel (not in a cell); its printed text."""
+    return page.evaluate("""async code => {
+      const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+      const future = k.requestExecute({code});
+      const out = [];
+      future.onIOPub = m => { if (m.content.text) out.push(m.content.text); };
+      await future.done;
+      return out.join('');
+    }""", code)
+
+
 # When each code cell got its execution count: a Run All runs them in order, so the gaps are
 # the cells' times. window.__cellClock = [{first line, ms}] in cell order.
 CELL_CLOCK_JS = """() => {

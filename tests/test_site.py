@@ -19,12 +19,13 @@ Needs Debian's Chromium and, for a first build, npm and the package registries: 
 without them, except with LSTM_REQUIRE_BROWSER=1 (CI), where anything missing fails.
 """
 
+import json
 import os
 import statistics
 import time
 
 import pytest
-from browser_support import NOTEBOOKS, chromium, chromium_path, displayed_controls
+from browser_support import NOTEBOOKS, chromium_path, displayed_controls
 from site_support import (
     CELL_CLOCK_JS,
     CLEAR_JS,
@@ -36,8 +37,12 @@ from site_support import (
     RUN_ALL_JS,
     TOASTS_JS,
     StaticServer,
+    build_site,
     ensure_site,
+    kernel_run,
     lesson_url,
+    served_bytes,
+    site_browser,
     site_context,
     slowest_cells,
 )
@@ -86,11 +91,17 @@ def server(site):
 
 
 @pytest.fixture(scope="module")
-def context(site, server, request):
-    with chromium(site[0]) as browser:
-        ctx = site_context(browser, server.base)
-        yield ctx
-        ctx.close()
+def browser(site):
+    with site_browser(site[0]) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def context(browser, server, request):
+    """One learner's browser: the lessons one after another, the cache filled by the first."""
+    ctx = site_context(browser, server.base)
+    yield ctx
+    ctx.close()
     _print_table(request)
 
 
@@ -115,37 +126,46 @@ def _print_table(request):
             print(line)
 
 
+def open_and_run_all(page, server, lesson):
+    """Open a lesson, wait for its kernel, clear the stored outputs, Run All.
+    Returns (seconds to a ready kernel, seconds of Run All, the slowest cells)."""
+    t0 = time.perf_counter()
+    page.goto(lesson_url(server.base, lesson))
+    wait_ready(page, lesson)
+    ready = time.perf_counter() - t0
+    # stored execution counts would look like a finished run: clear them, then Run All
+    page.evaluate(CLEAR_JS)
+    page.wait_for_function(CLEARED_JS)
+    page.evaluate(CELL_CLOCK_JS)
+    t1 = time.perf_counter()
+    page.evaluate(RUN_ALL_JS)
+    page.wait_for_function(DONE_JS, timeout=RUN_ALL_TIMEOUT_MS, polling=200)
+    run_all = time.perf_counter() - t1
+    return ready, run_all, slowest_cells(page.evaluate("() => window.__cellClock"))
+
+
+def wait_ready(page, lesson):
+    try:
+        page.wait_for_function(READY_JS, timeout=READY_TIMEOUT_MS, polling=100)
+    except Exception:
+        pytest.fail(f"{lesson}: no ready kernel after {READY_TIMEOUT_MS / 1000:.0f} s "
+                    f"(kernel, connection, status bar: {page.evaluate(KERNEL_JS)})")
+
+
 def _say(capsys, line):
     with capsys.disabled():
         print(f"\n[site] {line}", flush=True)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_lesson_runs_in_the_site(lesson, context, server, capsys):
+def test_lesson_runs_in_the_site(lesson, site, context, server, capsys):
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     outside_before = len(context.outside)
     n_before = len(context.requests)
     try:
-        t0 = time.perf_counter()
-        page.goto(lesson_url(server.base, lesson))
-        try:
-            page.wait_for_function(READY_JS, timeout=READY_TIMEOUT_MS, polling=100)
-        except Exception:
-            pytest.fail(f"{lesson}: no ready kernel after {READY_TIMEOUT_MS / 1000:.0f} s "
-                        f"(kernel, connection, status bar: {page.evaluate(KERNEL_JS)})")
-        ready = time.perf_counter() - t0
-
-        # stored execution counts would look like a finished run: clear them, then Run All
-        page.evaluate(CLEAR_JS)
-        page.wait_for_function(CLEARED_JS)
-        page.evaluate(CELL_CLOCK_JS)
-        t1 = time.perf_counter()
-        page.evaluate(RUN_ALL_JS)
-        page.wait_for_function(DONE_JS, timeout=RUN_ALL_TIMEOUT_MS, polling=200)
-        run_all = time.perf_counter() - t1
-        slow = slowest_cells(page.evaluate("() => window.__cellClock"))
+        ready, run_all, slow = open_and_run_all(page, server, lesson)
         _say(capsys, f"{lesson}: kernel ready {ready:.1f} s, Run All {run_all:.1f} s; slowest "
              "cells: " + "; ".join(f"{s:.1f} s `{line}`" for s, line in slow))
         errors = page.evaluate(ERRORS_JS)
@@ -178,10 +198,81 @@ def test_lesson_runs_in_the_site(lesson, context, server, capsys):
         assert not outside, f"{lesson}: requests to other hosts (aborted): {outside}"
         assert not page.errors, f"{lesson}: page errors: {page.errors}"
         RESULTS[lesson] = {"ready": ready, "run_all": run_all, "key": key_ms}
-        _say(capsys, f"{lesson}: {len(context.requests) - n_before} requests, all to "
-             f"{server.base}")
+        mine = context.requests[n_before:]
+        _say(capsys, f"{lesson}: {len(mine)} requests, all to {server.base} "
+             f"({served_bytes(mine, server.base, site[1]) / 1e6:.0f} MB of files)")
     except Exception:
         page.screenshot(path=shot_name("site", lesson, "FAILED"))
         raise
     finally:
         page.close()
+
+
+def test_without_a_service_worker(browser, server, capsys):
+    """Served to a class over plain HTTP (not 127.0.0.1) a page is no secure context and gets
+    no service worker: a lesson that loads data still runs. And the request counter works: a
+    fetch from the kernel to another host is seen, and fails."""
+    lesson = next(stem for stem in reversed(LESSONS)  # the last lesson that loads data/ (7)
+                  if "load_data(" in (NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    ctx = site_context(browser, server.base, service_workers="block")
+    page = ctx.new_page()
+    try:
+        ready, run_all, _ = open_and_run_all(page, server, lesson)
+        assert not page.evaluate("() => !!navigator.serviceWorker.controller")
+        errors = page.evaluate(ERRORS_JS)
+        assert not errors, f"{lesson} without a service worker:\n" + "\n\n".join(errors)
+        assert not ctx.outside, ctx.outside
+        said = kernel_run(page, "from js import fetch\ntry:\n"
+                                "    await fetch('http://example.com/from-the-kernel')\n"
+                                "except Exception as e:\n    print('failed:', type(e).__name__)")
+        assert said.startswith("failed:"), said
+        assert ctx.outside and all("from-the-kernel" in u for u in ctx.outside), ctx.outside
+        _say(capsys, f"{lesson} without a service worker: ready {ready:.1f} s, Run All "
+             f"{run_all:.1f} s; the kernel's fetch to another host was counted and failed")
+    finally:
+        ctx.close()
+
+
+def test_edits_persist_and_delete_restores_the_lesson(browser, server):
+    """A learner's saved edit is there when the lesson opens again (the browser's storage);
+    deleting the lesson in the file browser brings the original back (what the README says)."""
+    lesson = LESSONS[0]
+    ctx = site_context(browser, server.base)
+    page = ctx.new_page()
+    first_cell = ("() => window.jupyterapp.shell.currentWidget.content.widgets[0]"
+                  ".model.sharedModel.getSource()")
+    opened = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+              " return !!w && !!w.content && w.context.isReady && w.content.widgets.length > 0; }")
+    try:
+        page.goto(lesson_url(server.base, lesson))
+        page.wait_for_function(opened, timeout=READY_TIMEOUT_MS)
+        original = page.evaluate(first_cell)
+        page.evaluate("""async () => {
+            const w = window.jupyterapp.shell.currentWidget;
+            w.content.widgets[0].model.sharedModel.setSource('# my notes');
+            await window.jupyterapp.commands.execute('docmanager:save'); }""")
+        page.goto(lesson_url(server.base, lesson))
+        page.wait_for_function(opened, timeout=READY_TIMEOUT_MS)
+        assert page.evaluate(first_cell) == "# my notes"
+        stores = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
+        assert any(name.startswith("JupyterLite Storage") for name in stores), stores
+        page.evaluate("""async name => {
+            await window.jupyterapp.commands.execute('application:close-all');
+            await window.jupyterapp.serviceManager.contents.delete(name); }""", f"{lesson}.ipynb")
+        page.goto(lesson_url(server.base, lesson))
+        page.wait_for_function(opened, timeout=READY_TIMEOUT_MS)
+        assert page.evaluate(first_cell) == original
+    finally:
+        ctx.close()
+
+
+def test_declared_numpy_admits_the_sites_numpy(site):
+    """The project's wheel runs on Pyodide's numpy in the site: its declared range says so."""
+    from packaging.requirements import Requirement
+
+    lock = json.loads((site[1] / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    numpy = lock["packages"]["numpy"]["version"]
+    deps = [Requirement(d) for d in build_site.project()["project"]["dependencies"]]
+    (req,) = [r for r in deps if r.name == "numpy"]
+    assert req.specifier.contains(numpy), (
+        f"pyproject.toml declares {req}, the site runs numpy {numpy}")
