@@ -55,6 +55,9 @@ MIN_TOKEN = 16  # characters, when listening beyond loopback
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # The only Voila options accepted after ours (tests keep connection files in their own folder).
 VOILA_OPTIONS = ("Voila.connection_dir_root", "Voila.log_level")
+# Voila hands each kernel the request's URL and query string (QUERY_STRING, VOILA_REQUEST_URL):
+# the token in them is replaced, since kernels need no token.
+TOKEN_PARAM = re.compile(r"(^|[?&])token=[^&#]*")
 FULL = ("All {n} places of this class are taken: each open page runs its own Python kernel. "
         "A place frees up when a learner closes their page{idle}. "
         "Try again in a minute, or ask your teacher.")
@@ -171,7 +174,8 @@ def memory_line(class_size):
 
 
 def kernel_manager_class(class_size, full_message):
-    """Voila's kernel manager with at most `class_size` kernels (started or starting)."""
+    """Voila's kernel manager: at most `class_size` kernels (started or starting), and no
+    token in their environment."""
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from tornado import web
 
@@ -181,6 +185,10 @@ def kernel_manager_class(class_size, full_message):
         async def start_kernel(self, *args, **kwargs):
             if len(self) + self._starting >= class_size:
                 raise web.HTTPError(503, full_message, reason="The class is full")
+            env = kwargs.get("env")
+            if env:
+                kwargs["env"] = {k: TOKEN_PARAM.sub(r"\1token=hidden", v) if isinstance(v, str)
+                                 else v for k, v in env.items()}
             self._starting += 1
             try:
                 return await super().start_kernel(*args, **kwargs)
@@ -189,6 +197,30 @@ def kernel_manager_class(class_size, full_message):
 
     ClassroomKernelManager.class_size = class_size
     return ClassroomKernelManager
+
+
+V1 = "v1.kernel.websocket.jupyter.org"
+
+
+def v1_only_connection():
+    """jupyter_server's kernel websocket connection, for the v1 protocol only (Voila's page
+    asks for it). Voila 0.5.13 reads every binary message it sends with the v1 framing, and
+    filters the cells' source (execute_input) only there: a client of the legacy protocol makes
+    the server loop forever on the first figure image (the whole class hangs), and would see
+    the code of every cell, hidden ones included, run while it is connected."""
+    from jupyter_server.services.kernels.connection.channels import (
+        ZMQChannelsWebsocketConnection,
+    )
+    from tornado import web
+
+    class V1OnlyConnection(ZMQChannelsWebsocketConnection):
+        async def prepare(self):  # before the websocket handshake
+            asked = self.websocket_handler.request.headers.get("Sec-WebSocket-Protocol", "")
+            if V1 not in [p.strip() for p in asked.split(",")]:
+                raise web.HTTPError(400, f"kernel websockets need the {V1} protocol")
+            await super().prepare()
+
+    return V1OnlyConnection
 
 
 def no_cross_origin():
@@ -211,8 +243,6 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
     check_token(token, ip)
     os.environ.pop("CLASSROOM_TOKEN", None)  # the kernels inherit this environment
     os.environ["JUPYTER_PATH"] = voila_env()["JUPYTER_PATH"]  # before Voila looks for templates
-    import asyncio
-
     import psutil
     from jupyter_core.paths import jupyter_runtime_dir
     from tornado.ioloop import IOLoop
@@ -229,6 +259,7 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
     c.Voila.token = token
     c.Voila.config_file_paths = []  # no voila.py / voila.json from the folder or ~/.jupyter
     c.Voila.connection_dir_root = str(runtime)  # private to this user, unlike /tmp
+    c.Voila.kernel_websocket_connection_class = connection = v1_only_connection()
     vc = c.VoilaConfiguration
     vc.template, vc.theme = TEMPLATE, THEME
     vc.allow_template_override = vc.allow_theme_override = "NO"  # not ?template=, ?theme=
@@ -259,7 +290,8 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
         if getattr(app, "connection_dir", None):
             shutil.rmtree(app.connection_dir, ignore_errors=True)
 
-    def on_signal(signum):
+    def on_signal(signum, frame):
+        # a Python-level handler runs even while the event loop is busy
         name = signal.Signals(signum).name
         if stopping:  # a second signal while the kernels shut down: no more waiting
             print(f"{name} again: killing the kernels.", flush=True)
@@ -267,14 +299,16 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
             os._exit(1)
         stopping.append(name)
         print(f"{name}: stopping the kernels and the server ...", flush=True)
-        loop.stop()
+        loop.asyncio_loop.call_soon_threadsafe(loop.stop)
+
+    for sig in SIGNALS:  # replaces Voila's SIGTERM handler; SIGHUP would kill without cleanup
+        signal.signal(sig, on_signal)
 
     def ready():  # the first callback of the running loop: Voila is listening
-        aloop = asyncio.get_running_loop()
-        for sig in SIGNALS:
-            aloop.add_signal_handler(sig, on_signal, sig)
-        if not isinstance(app.kernel_manager, manager):
-            print("classroom.py: Voila does not use the classroom's kernel manager", flush=True)
+        if (not isinstance(app.kernel_manager, manager)
+                or app.app.settings["kernel_websocket_connection_class"] is not connection):
+            print("classroom.py: Voila does not use the classroom's kernel manager and "
+                  "websocket connection", flush=True)
             loop.stop()
             return
         app.app.add_transform(no_cross_origin())
