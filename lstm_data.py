@@ -69,6 +69,29 @@ SPECS = {
         }},
 }
 
+# Lesson 7's two-layer model, written by scripts/make_two_layer_example.py: the state dict of
+# torch.nn.LSTM(num_layers=2) has the four arrays once per layer (_l0, _l1); layer 2 reads layer
+# 1's h_t, so weight_ih_l1 is (4H, H). The example keeps one row per layer in h_n and c_n.
+_REMAKE_TWO_LAYER = "pip install torch==2.13.0 && python scripts/make_two_layer_example.py"
+SPECS["torch_two_layer_state_dict.npz"] = {
+    "lesson": 7, "regenerate": _REMAKE_TWO_LAYER, "arrays": {
+        "weight_ih_l0": ("float32", ("4H", "I")), "weight_hh_l0": ("float32", ("4H", "H")),
+        "bias_ih_l0": ("float32", ("4H",)), "bias_hh_l0": ("float32", ("4H",)),
+        "weight_ih_l1": ("float32", ("4H", "H")), "weight_hh_l1": ("float32", ("4H", "H")),
+        "bias_ih_l1": ("float32", ("4H",)), "bias_hh_l1": ("float32", ("4H",)),
+    }}
+SPECS["torch_two_layer_example.npz"] = {
+    "lesson": 7, "regenerate": _REMAKE_TWO_LAYER,
+    "sizes_from": "torch_two_layer_state_dict.npz",  # the same H and I as the model's weights
+    "arrays": {
+        "x": ("float32", ("T", "I")), "outputs": ("float32", ("T", "H")),
+        "h_n": ("float32", (2, "H")), "c_n": ("float32", (2, "H")),
+        "head_weight": ("float32", (1, "H")), "head_bias": ("float32", (1,)),
+        "test_mse": ("float>0", ()), "baseline_mse": ("float>0", ()),
+        "train_steps": ("int>0", ()), "train_T": ("int>0", ()),
+        "torch_version": ("str", ()),
+    }}
+
 # Lesson 8's file, written by scripts/train_relatives.py: V variants x S seeds, and the trained
 # parameters of seed 0 of each, as lstm_train names them (z_t = [h_{t-1}; x_t] has H + 2 entries).
 _REMAKE_RELATIVES = "python scripts/train_relatives.py"

@@ -1,7 +1,8 @@
 """Lesson 7's exercise, in a kernel: the stored state, the solution, right and wrong answers;
 the check against PyTorch's own array on random state dicts; and the live PyTorch line: the
 stored lesson ran the live check, a kernel with torch runs it, and a kernel without torch says
-so while every other cell prints exactly what is stored."""
+so while every other cell prints exactly what is stored. The lesson has one live cell per
+PyTorch model (section 3's one layer, section 5's two layers); each is checked so."""
 
 import re
 
@@ -115,9 +116,10 @@ def test_every_size_the_solution_is_right_and_a_swap_is_wrong(H, I):
 
 # ---- the live PyTorch line ---------------------------------------------------------------
 
-def live_cell(nb):
-    (k,) = [k for k, cell in enumerate(nb.cells) if cell.source.startswith(LIVE_MARKER)]
-    return k
+def live_cells(nb):
+    cells = [k for k, cell in enumerate(nb.cells) if cell.source.startswith(LIVE_MARKER)]
+    assert len(cells) == 2, cells  # the one-layer and the two-layer model
+    return cells
 
 
 def sanitized(text):
@@ -142,26 +144,29 @@ def run_lesson(prelude=None, until=None):
 def test_the_stored_lesson_ran_the_live_check():
     """Whoever re-executed the lesson had torch: the stored line says the live check ran."""
     nb = nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4)
-    line = text_of(nb.cells[live_cell(nb)].outputs)
-    assert line.startswith("checked live against torch "), line
+    for k in live_cells(nb):
+        line = text_of(nb.cells[k].outputs)
+        assert line.startswith("checked live against torch "), line
 
 
 @pytest.mark.slow
 @pytest.mark.torch_live
 def test_with_torch_the_live_check_runs(torch):
     nb = nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4)
-    cells = run_lesson(until=live_cell(nb) + 1)
-    assert text_of(cells[-1].outputs).startswith(
-        f"checked live against torch {torch.__version__}: ")
+    cells = run_lesson(until=live_cells(nb)[-1] + 1)
+    for k in live_cells(nb):
+        assert text_of(cells[k].outputs).startswith(
+            f"checked live against torch {torch.__version__}: "), k
 
 
 @pytest.mark.slow
 def test_without_torch_the_lesson_says_so_and_prints_the_same_elsewhere():
     stored = nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4)
     ran = run_lesson(prelude=NO_TORCH)
-    k_live = live_cell(stored)
-    assert text_of(ran[k_live].outputs).startswith(
-        "torch not installed: compared with the stored outputs only (made by torch 2.13.0)")
+    k_live = live_cells(stored)
+    for k in k_live:
+        assert text_of(ran[k].outputs).startswith(
+            "torch not installed: compared with the stored outputs only (made by torch 2.13.0)")
     for k, (old, new) in enumerate(zip(stored.cells, ran, strict=True)):
-        if old.cell_type == "code" and k != k_live:
+        if old.cell_type == "code" and k not in k_live:
             assert sanitized(text_of(new.outputs)) == sanitized(text_of(old.outputs)), k
