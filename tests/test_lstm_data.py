@@ -20,7 +20,8 @@ import lstm_data
 from lstm_data import DATA, SPECS, LessonDataError, load_data
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-ADDING, STATE_DICT, EXAMPLE = "adding_T100.npz", "torch_lstm_state_dict.npz", "torch_lstm_example.npz"
+ADDING = "adding_T100.npz"  # lesson 6's file, then lesson 7's two
+STATE_DICT, EXAMPLE = "torch_lstm_state_dict.npz", "torch_lstm_example.npz"
 
 
 def arrays_of(name):
