@@ -68,21 +68,25 @@ The lesson figures built here: `valve_figure` (lesson 1, one gate as a valve) an
 `UnrolledFigure` (lesson 3: six gate heatmaps over time from an `lstm_core.Gates` trace; lessons
 6 and 7 reuse it with a trained model and a checkpoint slider, see `UnrolledFigure`).
 
+Every function checks its arguments before it draws or changes anything: a bad one is a
+TypeError or ValueError that names the argument, what it must be and what came.
+
 The package, one concern a module (import the names from `lstm_viz` itself):
 - `style`: the conventions above and the helpers that apply them (`new_figure`,
   `style_axes`, `add_cursor`, `gate_image`, `signed_image`, `signed_limit`);
 - `sliders`: the slider machinery (`SliderFigure`, `float_slider`, `TEXT_CLASS`);
 - `fast_drawing`: what keeps a move cheap (`GlyphText`, `add_readout`, and the faster PNG
   frames under ipympl, which fall back to plain ipympl where matplotlib's internals differ);
-- `figures`: the lesson figures (`valve_figure`, `UnrolledFigure`).
+- `figures`: the lesson figures (`valve_figure`, `UnrolledFigure`);
+- `_checks`: how every function refuses a bad argument.
 
 Importing this package changes no global state (no rcParams, no backend, no seeding).
 """
 
 from .fast_drawing import PNG_COMPRESS_LEVEL, GlyphText, add_readout
-from .figures import FIELDS, UnrolledFigure, valve_figure
+from .figures import FIELDS, MAX_VALVE_STEPS, UnrolledFigure, valve_figure
 from .relatives import RelativesFigure as RelativesFigure  # lesson 8's figure
-from .sliders import TEXT_CLASS, SliderFigure, float_slider
+from .sliders import MAX_OPTIONS, TEXT_CLASS, SliderFigure, float_slider
 from .style import (
     CURSOR_STYLE,
     DPI,
@@ -105,6 +109,8 @@ __all__ = [
     "FONT",
     "GATE_CMAP",
     "GATE_LIMITS",
+    "MAX_OPTIONS",
+    "MAX_VALVE_STEPS",
     "PNG_COMPRESS_LEVEL",
     "SIGNED_CMAP",
     "TEXT_CLASS",

@@ -1,8 +1,16 @@
-"""The fast drawing: what makes one slider move cheap enough (well under 50 ms) in a kernel:
-`GlyphText` / `add_readout` (monospace numbers drawn from a glyph atlas) and `_faster_frames`
-(ipympl's frames encoded at zlib level 1)."""
+"""The fast drawing: what makes one slider move cheap enough (well under 50 ms) in a kernel.
 
+- `GlyphText` / `add_readout`: monospace numbers drawn as one image from a glyph atlas,
+  ~20x faster than `ax.text` for a readout that changes on every move.
+- `_faster_frames`: ipympl's frames encoded at zlib level 1 instead of 6. It replaces
+  matplotlib's private `FigureCanvasWebAggCore.get_diff_image` on one canvas, so it checks
+  first that the canvas's internals are the ones its copy was written for (matplotlib 3.8
+  to 3.11 have the same); anywhere else the canvas stays plain ipympl, silently.
+"""
+
+import inspect
 import io
+import sys
 
 import matplotlib.colors as mcolors
 import matplotlib.transforms as mtransforms
@@ -12,15 +20,22 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
+from . import _checks
 from .style import FONT
+
+# points: a projector needs ~15; the glyph atlas grows with the square; under 4 points a
+# letter is under a pixel at the smallest dpi (style.MIN_DPI), which FreeType refuses
+MIN_FONTSIZE, MAX_FONTSIZE = 4, 200
+MAX_TEXT = 10_000  # characters in one GlyphText: a readout has a few hundred
 
 
 def add_readout(ax, x=0.0, y=1.0, fontsize=None, color="black"):
     """A monospace text whose top left is at (x, y) in axes coordinates, made for numbers that
     change on every move: it draws ~20x faster than `ax.text` (see `GlyphText`).
     Use `.set_text(...)` and `.get_text()` as with a matplotlib Text."""
-    artist = GlyphText(x, y, fontsize=fontsize or FONT["readout"], color=color,
-                       transform=ax.transAxes)
+    _checks.axes("ax", ax)
+    artist = GlyphText(x, y, fontsize=FONT["readout"] if fontsize is None else fontsize,
+                       color=color, transform=ax.transAxes)
     ax.add_artist(artist)
     return artist
 
@@ -47,10 +62,24 @@ class GlyphText(Artist):
 
     def __init__(self, x, y, text="", fontsize=12, color="black", transform=None):
         super().__init__()
-        self._xy = (float(x), float(y))
+        xy = tuple(_checks.real_number(name, v) for name, v in (("x", x), ("y", y)))
+        if max(abs(v) for v in xy) > _checks.MAX_MAGNITUDE:
+            raise ValueError(f"x and y must be at most {_checks.MAX_MAGNITUDE:g} in magnitude; "
+                             f"got ({x}, {y})")
+        fontsize = _checks.number_in("fontsize", fontsize, MIN_FONTSIZE, MAX_FONTSIZE)
+        try:
+            rgb = mcolors.to_rgb(color)
+        except ValueError:
+            raise ValueError(f"color must be a matplotlib colour ('black', '#1b9e77', an RGB "
+                             f"tuple in [0, 1], ...); got {color!r}") from None
+        if transform is not None and not isinstance(transform, mtransforms.Transform):
+            raise TypeError(f"transform must be a matplotlib Transform or None; "
+                            f"got {type(transform).__name__}")
+        self._xy = xy
         self._text = ""
         self._prop = FontProperties(family="monospace", size=fontsize)
-        self._rgb = np.array(mcolors.to_rgb(color)) * 255
+        self._rgb = np.array(rgb) * 255
+        self._drawable = set()  # characters known to be in the font
         self._atlases = {}  # dpi -> (metrics, {char: alpha (cell_h, cell_w)})
         self._image_cache = (None, None, None)  # (text, dpi) -> (rgba, top, left)
         if transform is not None:
@@ -58,7 +87,18 @@ class GlyphText(Artist):
         self.set_text(text)
 
     def set_text(self, text):
-        self._text = str(text)
+        """Like `Text.set_text`: any object, shown as `str(text)`. A character the monospace
+        font does not have is refused (matplotlib would warn on every draw)."""
+        text = str(text)
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"text must have at most {MAX_TEXT} characters; got {len(text)}")
+        new = set(text) - self._drawable
+        missing = _checks.missing_glyphs("".join(new), self._prop) if new else []
+        if missing:
+            raise ValueError(f"text must use characters the monospace font has; "
+                             f"got {missing} in {text[:60]!r}")
+        self._drawable |= new
+        self._text = text
         self.stale = True
 
     def get_text(self):
@@ -145,7 +185,7 @@ class GlyphText(Artist):
     def get_window_extent(self, renderer=None):
         if not self._text:
             return mtransforms.Bbox.null()
-        dpi = renderer.dpi if renderer is not None else self.get_figure(root=True).dpi
+        dpi = renderer.dpi if renderer is not None else self.figure.dpi  # 3.8 has no root=
         rgba, left, bottom = self._placement(dpi)
         return mtransforms.Bbox.from_bounds(left, bottom, rgba.shape[1], rgba.shape[0])
 
@@ -154,17 +194,28 @@ class GlyphText(Artist):
 
 PNG_COMPRESS_LEVEL = 1  # zlib level of the frames sent to the browser (PIL's default is 6)
 
+# What matplotlib's own get_diff_image reads and writes (the same in 3.8 to 3.11): the names
+# in its code, its parameters, and the canvas attributes with their types. If any of these
+# differs, matplotlib changed its internals and the copy below no longer stands in for it.
+_DIFF_IMAGE_NAMES = frozenset({
+    "_png_is_old", "get_renderer", "np", "asarray", "buffer_rgba", "view", "uint32", "squeeze",
+    "_force_full", "shape", "_last_buff", "any", "set_image_mode", "where", "copy", "uint8",
+    "reshape", "BytesIO", "Image", "fromarray", "save", "getvalue",
+})
+_DIFF_IMAGE_STATE = {"_png_is_old": bool, "_force_full": bool, "_last_buff": np.ndarray}
+
 
 def _faster_frames(canvas):
-    """Make a web canvas (ipympl) encode its frames with zlib level 1 instead of 6.
+    """Make a web canvas (ipympl) encode its frames with zlib level 1 instead of 6, and say
+    whether it did (`SliderFigure.fast_frames`).
 
     Encoding the frame is the largest cost of a move: ipympl sends a full-size PNG of the
     changed pixels after every blit, and at level 6 that takes longer than drawing the moving
     artists. Level 1 halves it; the frame grows from ~4 KB to ~17 KB. This is matplotlib's own
     `FigureCanvasWebAggCore.get_diff_image` with that one argument changed, set on this canvas
-    only (no class or global is touched). Canvases without that protocol are left alone."""
-    needed = ("get_diff_image", "_png_is_old", "_force_full", "_last_buff", "set_image_mode")
-    if not all(hasattr(canvas, name) for name in needed):
+    only (no class or global is touched). A canvas without that protocol, or whose internals
+    differ from what the copy was written for (`_knows_diff_image`), is left as it is."""
+    if not _knows_diff_image(canvas):
         return False
     from PIL import Image
 
@@ -188,5 +239,34 @@ def _faster_frames(canvas):
             Image.fromarray(data).save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
             return png.getvalue()
 
+    get_diff_image.lstm_viz_copy = True  # a second SliderFigure on this canvas: already done
     canvas.get_diff_image = get_diff_image
     return True
+
+
+def _knows_diff_image(canvas):
+    """True when `canvas` makes its frames with exactly the get_diff_image copied above."""
+    core = sys.modules.get("matplotlib.backends.backend_webagg_core")  # loaded by ipympl
+    if core is None or not isinstance(canvas, core.FigureCanvasWebAggCore):
+        return False  # Agg, or any canvas that is not a web canvas
+    own = vars(canvas).get("get_diff_image")
+    if own is not None:  # replaced on this canvas already: by this module, or by someone else
+        return getattr(own, "lstm_viz_copy", False)
+    original = getattr(core.FigureCanvasWebAggCore, "get_diff_image", None)
+    if getattr(type(canvas), "get_diff_image", None) is not original:
+        return False  # a subclass (ipympl, one day?) makes its frames its own way
+    code = getattr(original, "__code__", None)
+    if code is None or frozenset(code.co_names) != _DIFF_IMAGE_NAMES:
+        return False
+    try:
+        parameters = list(inspect.signature(original).parameters)
+    except (TypeError, ValueError):
+        return False
+    if parameters != ["self"]:
+        return False
+    if not (callable(getattr(canvas, "get_renderer", None))
+            and callable(getattr(canvas, "set_image_mode", None))):
+        return False
+    missing = object()
+    return all(isinstance(getattr(canvas, name, missing), kind)
+               for name, kind in _DIFF_IMAGE_STATE.items())

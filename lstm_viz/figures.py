@@ -2,15 +2,16 @@
 and `UnrolledFigure` (lesson 3, the gates of a trace over time; lessons 6 and 7 reuse it).
 They draw what `lstm_core` computed; they compute no LSTM themselves."""
 
-import numbers
-
 import ipywidgets as widgets
 import matplotlib.patheffects as path_effects
 import matplotlib.pyplot as plt
 import numpy as np
 
+from lstm_core import sigmoid
+
+from . import _checks
 from .fast_drawing import _text_panel
-from .sliders import SliderFigure, float_slider
+from .sliders import SliderFigure, _float_options, check_blit, float_slider
 from .style import (
     FONT,
     SIGNED_CMAP,
@@ -22,6 +23,9 @@ from .style import (
     style_axes,
 )
 
+MAX_VALVE_STEPS = 10_000  # the signal panel is ~500 px wide: more steps than that is a blur
+
+
 # ---- lesson 1: one gate as a valve -------------------------------------------------------
 
 
@@ -32,8 +36,18 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
     Right: a signal s_t (a sine over `steps` steps) and what the gate lets through,
     sigma(w x + b) * s_t. Controls: w (weight), b (bias), x (the gate's input).
     The returned SliderFigure has `.gate_value()` and `.readout` (the numbers shown).
+
+    w, b and x start the sliders (w, b in [-6, 6], x in [-3, 3], on a 0.1 grid); `steps` is an
+    integer in [2, MAX_VALVE_STEPS] and `period` a number of steps, at least 2.
     """
-    from lstm_core import sigmoid as _sigmoid
+    # Every argument is checked before anything exists: a refused call leaves no figure.
+    ranges = {"w": (w, -6, 6), "b": (b, -6, 6), "x": (x, -3, 3)}
+    for name, (value, low, high) in ranges.items():
+        _float_options(value, low, high, 0.1, None, name)
+    steps = _checks.integer("steps", steps, 2, MAX_VALVE_STEPS)
+    period = _checks.real_number("period", period)
+    if period < 2:  # sampled fewer than twice a period, a sine is no wave (and 0 divides)
+        raise ValueError(f"period must be at least 2 steps; got {period}")
 
     xs = np.linspace(-4, 4, 161)
     t_axis = np.arange(steps)
@@ -66,10 +80,10 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
 
     def update(w, b, x):
         z = w * xs + b
-        sig_curve.set_ydata(_sigmoid(z))
+        sig_curve.set_ydata(sigmoid(z))
         tanh_curve.set_ydata(np.tanh(z))
         a = w * x + b
-        gate = float(_sigmoid(a))
+        gate = float(sigmoid(a))
         sig_dot.set_data([x], [gate])
         tanh_dot.set_data([x], [np.tanh(a)])
         x_cursor.set_xdata([x, x])
@@ -91,7 +105,7 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
     view.readout = readout
     view.passed = passed
     view.signal = signal
-    view.gate_value = lambda: float(_sigmoid(view.values["w"] * view.values["x"]
+    view.gate_value = lambda: float(sigmoid(view.values["w"] * view.values["x"]
                                              + view.values["b"]))
     return view
 
@@ -111,50 +125,74 @@ _LINE_COLORS = {"f": "#1b9e77", "i": "#d95f02", "o": "#7570b3",
 FIELDS = ("f", "i", "g", "o", "c", "h")
 
 
+_PRE = ("f_pre", "i_pre", "g_pre", "o_pre")
+# What a trace's values must be, from how they are made: sigmoid, tanh and o * tanh(c). The
+# panels' fixed colour limits show these ranges; a value outside is not an LSTM's trace.
+_RANGES = {"f": (0.0, 1.0, "a sigmoid"), "i": (0.0, 1.0, "a sigmoid"),
+           "o": (0.0, 1.0, "a sigmoid"), "g": (-1.0, 1.0, "a tanh"),
+           "h": (-1.0, 1.0, "o_t * tanh(c_t)")}
+
+
 def _trace_arrays(trace, batch, name="trace"):
-    """The six fields of a Gates trace as {field: (T, H)} float arrays (one sequence)."""
+    """The fields of a Gates trace as {field: (T, H)} float arrays for sequence `batch`, and
+    the trace's number of sequences B (1 for (T, H) fields)."""
     missing = [f for f in FIELDS if not hasattr(trace, f)]
     if missing:
         raise TypeError(f"{name} must be an lstm_core.Gates trace (fields f, i, g, o, c, h); "
                         f"got {type(trace).__name__} without {missing}")
-    out = {}
-    shape = None
-    for f in FIELDS + ("f_pre", "i_pre", "g_pre", "o_pre"):
-        if not hasattr(trace, f):
-            continue
-        a = np.asarray(getattr(trace, f), dtype=float)
-        if a.ndim == 3:
-            if not 0 <= batch < a.shape[2]:
-                raise ValueError(f"batch must be in [0, {a.shape[2] - 1}]; got {batch}")
-            a = a[:, :, batch]
-        elif a.ndim != 2:
-            raise ValueError(f"{name}.{f} must be (T, H, B) or (T, H); got shape {a.shape}")
-        if shape is None:
-            shape = a.shape
-        elif a.shape != shape:
-            raise ValueError(f"{name}.{f} must have the shape of {name}.f (T, H) = {shape}; "
+    arrays = {f: _checks.real_array(f"{name}.{f}", getattr(trace, f)) for f in FIELDS}
+    arrays.update({f: _checks.real_array(f"{name}.{f}", getattr(trace, f)) for f in _PRE
+                   if getattr(trace, f, None) is not None})  # a hand-made trace may lack them
+    shape = arrays["f"].shape
+    if len(shape) not in (2, 3):
+        raise ValueError(f"{name}.f must be (T, H, B) or (T, H); got shape {shape}")
+    for f, a in arrays.items():
+        if a.shape != shape:
+            raise ValueError(f"{name}.{f} must have the shape of {name}.f, {shape}; "
                              f"got {a.shape}")
-        if not np.isfinite(a).all():
-            raise ValueError(f"{name}.{f} must be finite")
-        out[f] = a
-    if shape[0] < 1 or shape[1] < 1:
-        raise ValueError(f"{name} must have at least one time step and one unit; "
-                         f"got (T, H) = {shape}")
-    return out
+    T, H, B = shape if len(shape) == 3 else (*shape, 1)
+    if min(T, H, B) < 1:
+        raise ValueError(f"{name} must have at least one time step, unit and sequence; "
+                         f"got (T, H, B) = {(T, H, B)}")
+    for f, (low, high, what) in _RANGES.items():
+        a = arrays[f]
+        if a.min() < low or a.max() > high:
+            raise ValueError(f"{name}.{f} must be in [{low:g}, {high:g}] ({what}); got values "
+                             f"from {a.min():.4g} to {a.max():.4g}")
+    batch = _checks.integer("batch", batch, 0, B - 1)
+    return {f: a[:, :, batch] if a.ndim == 3 else a for f, a in arrays.items()}, B  # (T, H)
 
 
-def _input_array(x, T, batch):
+def _input_array(x, T, B, batch):
+    """x as (T, I) for sequence `batch`, from (T,), (T, I) or (T, B, I); None stays None."""
     if x is None:
         return None
-    x = np.asarray(x, dtype=float)
+    x = _checks.real_array("x", x)
     if x.ndim == 3:
+        if x.shape[1] != B:
+            raise ValueError(f"x (T, B, I) must have the trace's B = {B} sequences; "
+                             f"got shape {x.shape}")
         x = x[:, batch, :]
     elif x.ndim == 1:
         x = x[:, None]
-    if x.ndim != 2 or x.shape[0] != T:
-        raise ValueError(f"x must be (T, I) or (T, B, I) with T = {T} (the trace's length); "
-                         f"got shape {x.shape}")
+    if x.ndim != 2 or x.shape[0] != T or x.shape[1] < 1:
+        raise ValueError(f"x must be (T, I) or (T, B, I) with T = {T} (the trace's length) "
+                         f"and I >= 1; got shape {x.shape}")
     return x
+
+
+def _labels(labels, n):
+    """checkpoint_labels: n strings the readout's monospace font can draw."""
+    if labels is None:
+        return [f"checkpoint {k}" for k in range(n)]
+    if not isinstance(labels, (list, tuple)):
+        raise TypeError(f"checkpoint_labels must be a list of str; got {type(labels).__name__}")
+    if len(labels) != n:
+        raise ValueError(f"checkpoint_labels must have one label per checkpoint ({n}); "
+                         f"got {len(labels)}")
+    for k, label in enumerate(labels):
+        _checks.drawable_text(f"checkpoint_labels[{k}]", label, monospace=True)
+    return list(labels)
 
 
 class UnrolledFigure(SliderFigure):
@@ -168,51 +206,55 @@ class UnrolledFigure(SliderFigure):
     trace        an `lstm_core.Gates` from `LSTM.trace` (fields (T, H, B) or (T, H)); any
                  model's trace works, trained or not. `batch` picks the sequence.
                  None when `checkpoints` are given.
-    x            the input sequence (T, I) or (T, B, I), drawn above the heatmaps (optional).
+    x            the input sequence (T,), (T, I) or (T, B, I), drawn above the heatmaps
+                 (optional).
     t, unit      the defaults (t defaults to step 10, or the last step if shorter).
     checkpoints  optional list of traces (e.g. one per training checkpoint, lessons 6-7):
                  adds a `checkpoint` slider that swaps the heatmaps' data in place
                  (`AxesImage.set_data`), with `checkpoint_labels` shown in the readout.
-    c0           the initial cell state (H,) used for c_{t-1} at t = 0 (default zeros).
+    c0           the initial cell state (H,), (H, 1) or (H, B) used for c_{t-1} at t = 0
+                 (default zeros).
 
-    `set_trace(trace, x=None)` swaps the data in place from your own control too.
+    Every value must be finite and at most 1e100 in magnitude, and the gates in their
+    ranges (f, i, o in [0, 1], g and h in [-1, 1]). `set_trace(trace, x=None)` swaps the
+    data in place from your own control too.
     """
 
     def __init__(self, trace, x=None, *, t=None, unit=0, batch=0, checkpoints=None,
                  checkpoint_labels=None, c0=None, title=None, blit="auto"):
-        self.batch = batch
+        # Every argument is checked before anything exists: a refused call leaves no figure.
+        check_blit(blit)
+        _checks.drawable_text("title", title, optional=True)
         if checkpoints is not None:
-            checkpoints = list(checkpoints)
+            if hasattr(checkpoints, "f") or not isinstance(checkpoints, (list, tuple)):
+                raise TypeError(f"checkpoints must be a list of traces, one per checkpoint; "
+                                f"got {type(checkpoints).__name__}")
             if not checkpoints:
-                raise ValueError("checkpoints must be a non-empty list of traces")
-            self._checkpoints = [_trace_arrays(c, batch, f"checkpoints[{k}]")
-                                 for k, c in enumerate(checkpoints)]
-            if checkpoint_labels is None:
-                checkpoint_labels = [f"checkpoint {k}" for k in range(len(checkpoints))]
-            if len(checkpoint_labels) != len(checkpoints):
-                raise ValueError(f"checkpoint_labels must have one label per checkpoint "
-                                 f"({len(checkpoints)}); got {len(checkpoint_labels)}")
-            self.checkpoint_labels = list(checkpoint_labels)
+                raise ValueError("checkpoints must be a non-empty list of traces; got []")
             if trace is not None:
                 raise ValueError("give either trace or checkpoints (the figure starts at "
                                  "checkpoints[0]); got both")
-            data = self._checkpoints[0]
+            checked = [_trace_arrays(c, batch, f"checkpoints[{k}]")
+                       for k, c in enumerate(checkpoints)]
+            self._checkpoints = [cp for cp, _ in checked]
+            self.checkpoint_labels = _labels(checkpoint_labels, len(checkpoints))
+            data, B = checked[0]
         else:
+            if checkpoint_labels is not None:
+                raise ValueError("checkpoint_labels need checkpoints; got labels without them")
             self._checkpoints = None
             self.checkpoint_labels = None
-            data = _trace_arrays(trace, batch)
+            data, B = _trace_arrays(trace, batch)
+        self.batch = int(batch)
         self.T, self.H = data["f"].shape
         for k, cp in enumerate(self._checkpoints or []):
             if cp["f"].shape != (self.T, self.H):
                 raise ValueError(f"checkpoints[{k}] must have (T, H) = {(self.T, self.H)} "
                                  f"like the others; got {cp['f'].shape}")
-        self.x = _input_array(x, self.T, batch)
-        self.c0 = np.zeros(self.H) if c0 is None else np.asarray(c0, float).reshape(-1)
-        if self.c0.shape != (self.H,):
-            raise ValueError(f"c0 must have H = {self.H} values; got shape {self.c0.shape}")
-        t = min(10, self.T - 1) if t is None else t
-        self._check_index("t", t, self.T)
-        self._check_index("unit", unit, self.H)
+        self.x = _input_array(x, self.T, B, self.batch)
+        self.c0 = self._initial_cell_state(c0, B)
+        t = _checks.integer("t", min(10, self.T - 1) if t is None else t, 0, self.T - 1)
+        unit = _checks.integer("unit", unit, 0, self.H - 1)
         self.data = data
         self._shown_checkpoint = 0
         all_c = [data["c"]] + [cp["c"] for cp in self._checkpoints or []]
@@ -234,12 +276,16 @@ class UnrolledFigure(SliderFigure):
                          full_redraw=full,
                          text=lambda **_: self.readout.get_text())  # set by _update_view
 
-    @staticmethod
-    def _check_index(name, value, n):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must be an integer; got {value!r}")
-        if not 0 <= value < n:
-            raise ValueError(f"{name} must be in [0, {n - 1}]; got {value}")
+    def _initial_cell_state(self, c0, B):
+        if c0 is None:
+            return np.zeros(self.H)
+        c0 = _checks.real_array("c0", c0)
+        if c0.shape in ((self.H,), (self.H, 1)):
+            return c0.reshape(self.H)
+        if c0.shape == (self.H, B):
+            return c0[:, self.batch]
+        raise ValueError(f"c0 must be (H,), (H, 1) or (H, B) with H = {self.H}, B = {B}; "
+                         f"got shape {c0.shape}")
 
     # -- building (once)
 
@@ -353,9 +399,6 @@ class UnrolledFigure(SliderFigure):
 
     def _swap(self, data):
         """Put new (T, H) data into the existing artists (no new artists)."""
-        if data["f"].shape != (self.T, self.H):
-            raise ValueError(f"the new trace must have (T, H) = {(self.T, self.H)}; "
-                             f"got {data['f'].shape}")
         self.data = data
         for field, im in self.images.items():
             if field in data:
@@ -367,14 +410,27 @@ class UnrolledFigure(SliderFigure):
 
     def set_trace(self, trace, x=None):
         """Swap in another trace of the same (T, H) (e.g. the same model at another training
-        checkpoint): heatmaps, lines and numbers change in place; one full redraw."""
-        data = _trace_arrays(trace, self.batch)
+        checkpoint): heatmaps, lines and numbers change in place; one full redraw. A new `x`
+        must have the shape of the one shown. A refused call changes nothing."""
+        data, B = _trace_arrays(trace, self.batch)
+        if data["f"].shape != (self.T, self.H):
+            raise ValueError(f"the new trace must have (T, H) = {(self.T, self.H)}; "
+                             f"got {data['f'].shape}")
         if x is not None:
-            self.x = _input_array(x, self.T, self.batch)
+            x = _input_array(x, self.T, B, self.batch)
+            if self.x is None or x.shape != self.x.shape:
+                shown = "no input" if self.x is None else f"an input of shape {self.x.shape}"
+                raise ValueError(f"x must have the shape of the input shown, as this figure "
+                                 f"shows {shown}; got shape {x.shape}")
+            self.x = x
             for j, ln in enumerate(self.input_lines):
-                ln.set_ydata(self.x[:, j])
+                ln.set_ydata(x[:, j])
+            if self.input_lines:
+                lim = signed_limit(x) * 1.1
+                self.axes["x"].set_ylim(-lim, lim)
             if "x" in self.images:
-                self.images["x"].set_data(self.x.T)
+                self.images["x"].set_data(x.T)
+                self.images["x"].set_clim(-signed_limit(x), signed_limit(x))
         self._swap(data)
         self._update_view(**{k: v for k, v in self.values.items() if k != "checkpoint"})
         self.refresh(full=True)
@@ -384,10 +440,9 @@ class UnrolledFigure(SliderFigure):
     def values_at(self, t=None, unit=None):
         """{name: float} at step t for one unit (defaults: the current slider values):
         x_t (a list), f, i, g, o, c_prev, c, h, and the pre-activations if the trace has them."""
-        t = self.values["t"] if t is None else t
-        unit = self.values["unit"] if unit is None else unit
-        self._check_index("t", t, self.T)
-        self._check_index("unit", unit, self.H)
+        t = _checks.integer("t", self.values["t"] if t is None else t, 0, self.T - 1)
+        unit = _checks.integer("unit", self.values["unit"] if unit is None else unit, 0,
+                               self.H - 1)
         d = self.data
         out = {k: float(d[k][t, unit]) for k in FIELDS}
         out["c_prev"] = float(d["c"][t - 1, unit] if t > 0 else self.c0[unit])

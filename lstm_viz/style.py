@@ -5,6 +5,8 @@ import matplotlib.patheffects as path_effects
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import _checks
+
 GATE_CMAP = "viridis"  # gates live in (0, 1): sequential and perceptually uniform
 GATE_LIMITS = (0.0, 1.0)  # the same colours mean the same value in every panel of every lesson
 SIGNED_CMAP = "RdBu_r"  # g_t, c_t, h_t: diverging, centred on 0 (red positive, blue negative)
@@ -17,19 +19,35 @@ CURSOR_STYLE = {
     "path_effects": [path_effects.withStroke(linewidth=4.5, foreground="white")],
 }
 DPI = 80  # figure pixels = inches * DPI; fewer pixels, cheaper moves under ipympl
+# A figure's side in pixels, at most: the lessons' largest is 1040; Agg refuses 2**23, and
+# a 10000 x 10000 canvas already holds 400 MB.
+MAX_PIXELS = 10_000
+MIN_DPI = 20  # below it the smallest fonts get under one pixel a letter, and FreeType fails
 
 
 def new_figure(figsize=(10, 6), dpi=DPI):
     """A figure without a layout engine (a layout engine costs ~90 ms per redraw), made
     without showing it, so it works under `%matplotlib widget` (ipympl needs pyplot's figure
     manager) and under Agg. Place axes with `fig.add_axes([left, bottom, width, height])`."""
+    dpi = _checks.number_in("dpi", dpi, MIN_DPI, MAX_PIXELS)
+    if isinstance(figsize, (str, bytes)) or not hasattr(figsize, "__len__") or len(figsize) != 2:
+        raise TypeError(f"figsize must be (width, height) in inches; got {figsize!r}")
+    width, height = (_checks.positive_number(f"figsize[{k}]", v, MAX_PIXELS / dpi)
+                     for k, v in enumerate(figsize))
+    if min(width, height) * dpi < 1:
+        raise ValueError(f"figsize * dpi must be at least one pixel a side; got "
+                         f"{width:g} x {height:g} inches at {dpi:g} dpi")
     with plt.ioff():
-        fig = plt.figure(figsize=figsize, dpi=dpi, layout="none", facecolor="white")
+        fig = plt.figure(figsize=(width, height), dpi=dpi, layout="none", facecolor="white")
     return fig
 
 
 def style_axes(ax, title, xlabel=None, ylabel=None):
-    """Title with the symbol, named axes, projector-sized fonts."""
+    """Title with the symbol, named axes, projector-sized fonts (title None: no title)."""
+    _checks.axes("ax", ax)
+    _checks.drawable_text("title", title, optional=True)
+    _checks.drawable_text("xlabel", xlabel, optional=True)
+    _checks.drawable_text("ylabel", ylabel, optional=True)
     ax.set_title(title, fontsize=FONT["title"])
     if xlabel:
         ax.set_xlabel(xlabel, fontsize=FONT["label"])
@@ -41,17 +59,22 @@ def style_axes(ax, title, xlabel=None, ylabel=None):
 
 def add_cursor(ax, t=0):
     """The vertical line that marks step t, in the one style used on every panel."""
+    _checks.axes("ax", ax)
+    if abs(_checks.real_number("t", t)) > _checks.MAX_MAGNITUDE:
+        raise ValueError(f"t must be at most {_checks.MAX_MAGNITUDE:g} in magnitude; got {t}")
     return ax.axvline(t, **CURSOR_STYLE)
 
 
 def signed_limit(values, floor=1e-6):
     """The symmetric colour limit for signed values: max |value| (at least `floor`)."""
-    values = np.asarray(values, dtype=float)
+    values = _checks.real_array("values", values)
+    floor = _checks.positive_number("floor", floor, _checks.MAX_MAGNITUDE)
     return max(float(np.max(np.abs(values))) if values.size else 0.0, floor)
 
 
 def gate_image(ax, data, cax=None, label=None):
     """A units-by-time heatmap of a gate, viridis with limits 0 and 1, and its colorbar."""
+    data = _image_data(ax, data, cax, label)
     im = ax.imshow(data, cmap=GATE_CMAP, vmin=GATE_LIMITS[0], vmax=GATE_LIMITS[1],
                    aspect="auto", interpolation="nearest", origin="lower")
     _colorbar(ax, im, cax, label)
@@ -61,11 +84,25 @@ def gate_image(ax, data, cax=None, label=None):
 def signed_image(ax, data, limit=None, cax=None, label=None):
     """A units-by-time heatmap of a signed quantity, diverging map, limits -limit..limit
     (default: the data's max |value|)."""
-    limit = signed_limit(data) if limit is None else float(limit)
+    data = _image_data(ax, data, cax, label)
+    limit = (signed_limit(data) if limit is None
+             else _checks.positive_number("limit", limit, _checks.MAX_MAGNITUDE))
     im = ax.imshow(data, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit,
                    aspect="auto", interpolation="nearest", origin="lower")
     _colorbar(ax, im, cax, label)
     return im
+
+
+def _image_data(ax, data, cax, label):
+    """The checks shared by the heatmaps: a non-empty 2-D array of finite numbers."""
+    _checks.axes("ax", ax)
+    _checks.axes("cax", cax, optional=True)
+    _checks.drawable_text("label", label, optional=True)
+    data = _checks.real_array("data", data)
+    if data.ndim != 2 or 0 in data.shape:
+        raise ValueError(f"data must be a non-empty 2-D array (rows, columns); "
+                         f"got shape {data.shape}")
+    return data
 
 
 def _colorbar(ax, im, cax, label):

@@ -210,7 +210,7 @@ def test_bad_traces_are_errors(data):
     with pytest.raises(ValueError, match="batch must be in"):
         UnrolledFigure(tr, x, batch=1)
     nan = tr._replace(h=np.full_like(tr.h, np.nan))
-    with pytest.raises(ValueError, match="trace.h must be finite"):
+    with pytest.raises(ValueError, match="trace.h must hold finite numbers"):
         UnrolledFigure(nan, x)
     plt.close("all")
 
@@ -428,7 +428,7 @@ def test_set_and_reset_return_nothing_to_display(view):
     assert view.reset() is None
 
 
-IPYMPL_SCRIPT = r"""
+IPYMPL_MOVE = r"""
 import numpy as np
 import matplotlib.pyplot as plt
 from lstm_core import LSTM
@@ -440,6 +440,7 @@ v = UnrolledFigure(lstm.trace(x), x)
 canvas = v.canvas
 assert type(canvas).__module__ == "ipympl.backend_nbagg", type(canvas)
 assert v.blitting  # ipympl says supports_blit False, yet its Agg buffer blits
+assert v.fast_frames == FAST and ("get_diff_image" in vars(canvas)) == FAST, v.fast_frames
 canvas.syncing_data_url = False  # as after the browser's 'initialized' message
 frames = []
 canvas.send_binary = lambda data: frames.append(data)  # what would go to the browser
@@ -462,17 +463,47 @@ assert canvas._current_image_mode == "diff"  # only the changed pixels go out
 assert frame_column(60) > 150 and frame_column(10) < 150
 canvas.draw()  # a full redraw (resize, zoom): the cursor survives it
 assert frame_column(60) > 150
+assert len(frames) == 3
 print("ok")
 """
+
+# A matplotlib whose private get_diff_image is not the one lstm_viz copied (here: another
+# signature, as a later release might have): the canvas must stay plain ipympl, and every
+# frame must still come out, made by matplotlib's own function.
+IPYMPL_OTHER_INTERNALS = r"""
+from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
+
+made = []
+matplotlibs_own = FigureCanvasWebAggCore.get_diff_image
+
+def get_diff_image(self, *args):
+    frame = matplotlibs_own(self)
+    made.append(frame is not None)
+    return frame
+
+FigureCanvasWebAggCore.get_diff_image = get_diff_image
+"""
+
+
+def _run_ipympl(script):
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
+                          timeout=120)
 
 
 def test_ipympl_canvas_blits_and_sends_diff_frames():
     """The ipympl path without a browser: the frames the kernel would send after a move."""
-    out = subprocess.run([sys.executable, "-c", IPYMPL_SCRIPT], capture_output=True, text=True,
-                         env={**os.environ, "MPLBACKEND": "module://ipympl.backend_nbagg"},
-                         timeout=120)
+    out = _run_ipympl("FAST = True\n" + IPYMPL_MOVE)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")
+
+
+def test_ipympl_with_other_internals_stays_plain_and_still_sends_frames():
+    out = _run_ipympl("FAST = False\n" + IPYMPL_OTHER_INTERNALS + IPYMPL_MOVE
+                      + "assert made == [True, True, True], made\nprint('plain')\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ok", "plain"]
+    assert out.stderr == ""  # silently: no warning printed
 
 
 def _ink(fig, ax):
@@ -605,3 +636,587 @@ def test_no_lesson_uses_a_float_slider():
             "application/vnd.jupyter.widget-state+json", {}).get("state", {})
         models = {m["model_name"] for m in state.values()}
         assert "FloatSliderModel" not in models, f"{nb.name} stores a FloatSlider"
+
+
+# ---- the package: one module per concern, the public names from lstm_viz ----------------
+
+
+def _names_imported_from_lstm_viz():
+    """{(module, name)} for every `from lstm_viz... import name` and `lstm_viz.name` in the
+    lessons, tests, scripts and benchmarks (notebook magics and shell lines left out)."""
+    import ast
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    sources = [p.read_text() for d in ("tests", "scripts", "benchmarks")
+               for p in sorted((root / d).glob("*.py"))]
+    for nb in sorted((root / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                lines = "".join(cell["source"]).splitlines()
+                sources.append("\n".join(ln for ln in lines if ln.lstrip()[:1] not in "%!"))
+    found = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lstm_viz"):
+                found |= {(node.module, alias.name) for alias in node.names}
+            elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                  and node.value.id == "lstm_viz"):
+                found.add(("lstm_viz", node.attr))
+    return found
+
+
+def test_every_name_the_project_imports_is_still_there():
+    import importlib
+
+    found = _names_imported_from_lstm_viz()
+    assert ("lstm_viz", "UnrolledFigure") in found and len(found) > 20  # the scan works
+    missing = [(m, n) for m, n in sorted(found) if not hasattr(importlib.import_module(m), n)]
+    assert missing == []
+    assert all(hasattr(lstm_viz, name) for name in lstm_viz.__all__)
+
+
+def test_each_concern_has_its_module():
+    layout = {
+        "lstm_viz.style": ["FONT", "GATE_CMAP", "SIGNED_CMAP", "CURSOR_STYLE", "new_figure",
+                           "style_axes", "add_cursor", "gate_image", "signed_image"],
+        "lstm_viz.sliders": ["SliderFigure", "float_slider", "TEXT_CLASS"],
+        "lstm_viz.fast_drawing": ["GlyphText", "add_readout", "_faster_frames"],
+        "lstm_viz.figures": ["valve_figure", "UnrolledFigure"],
+    }
+    import importlib
+
+    for module, names in layout.items():
+        mod = importlib.import_module(module)
+        for name in names:
+            obj = getattr(mod, name)
+            if callable(obj):
+                assert obj.__module__ == module, (name, obj.__module__)
+            if not name.startswith("_"):
+                assert getattr(lstm_viz, name) is obj  # the same object from the package
+
+
+# ---- ipympl's faster frames: only where matplotlib's internals are the known ones -------
+
+
+def _web_canvas(cls=None):
+    """matplotlib's own web canvas (what ipympl's Canvas is built on), with no browser: a
+    figure that no pyplot knows, one line on it."""
+    from matplotlib.backends.backend_webagg_core import (
+        FigureCanvasWebAggCore,
+        FigureManagerWebAgg,
+    )
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2), dpi=40)
+    canvas = (cls or FigureCanvasWebAggCore)(fig)
+    FigureManagerWebAgg(canvas, 1)  # draw() tells the manager; no socket is attached
+    fig.add_axes([0.1, 0.1, 0.8, 0.8]).plot([0, 1], [0, 1], color="red")
+    return canvas
+
+
+def _frames(canvas):
+    """The two frames a browser would get: the first draw (full), then a move (diff)."""
+    from PIL import Image
+
+    out = []
+    for y in (1, 0):
+        canvas.figure.axes[0].lines[0].set_ydata([0, y])
+        canvas.draw()
+        png = canvas.get_diff_image()
+        out.append((canvas._current_image_mode, np.asarray(Image.open(io.BytesIO(png))), png))
+    return out
+
+
+def _zlib_level(png):
+    """zlib's FLEVEL of the first image chunk: 0 is levels 0-1, 2 is PIL's default 6."""
+    data = png[png.index(b"IDAT") + 4:]
+    return data[1] >> 6
+
+
+def test_frame_copy_makes_matplotlibs_frames_at_level_1():
+    from lstm_viz.fast_drawing import _faster_frames
+
+    plain, fast = _web_canvas(), _web_canvas()
+    assert _faster_frames(fast) is True and "get_diff_image" in vars(fast)
+    assert _faster_frames(fast) is True  # a second SliderFigure on the canvas: still the copy
+    for (mode_p, pix_p, png_p), (mode_f, pix_f, png_f) in zip(_frames(plain), _frames(fast),
+                                                             strict=True):
+        assert mode_f == mode_p and np.array_equal(pix_f, pix_p)  # the same pixels, same mode
+        assert _zlib_level(png_p) == 2 and _zlib_level(png_f) == 0  # only the level differs
+    assert [m for m, _, _ in _frames(fast)] == ["diff", "diff"]
+
+
+def _other_internals(name, monkeypatch):
+    """A web canvas whose internals differ from the ones the copy was written for."""
+    from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
+
+    own = FigureCanvasWebAggCore.get_diff_image
+    if name == "no web canvas":
+        return lstm_viz.new_figure(figsize=(3, 2)).canvas
+    if name.startswith("no "):
+        canvas = _web_canvas()
+        delattr(canvas, name[3:])
+        return canvas
+    if name == "_last_buff is not an array":
+        canvas = _web_canvas()
+        canvas._last_buff = []
+        return canvas
+    if name == "a subclass makes its own frames":
+        class OwnFrames(FigureCanvasWebAggCore):
+            def get_diff_image(self):
+                return own(self)
+
+        return _web_canvas(OwnFrames)
+    if name == "get_diff_image has another signature":
+        monkeypatch.setattr(FigureCanvasWebAggCore, "get_diff_image",
+                            lambda self, compress_level=6: own(self))
+        return _web_canvas()
+    assert name == "get_diff_image reads other state"
+
+    def get_diff_image(self):  # as if matplotlib kept the last frame under another name
+        self._previous_frame = None
+        return own(self)
+
+    monkeypatch.setattr(FigureCanvasWebAggCore, "get_diff_image", get_diff_image)
+    return _web_canvas()
+
+
+@pytest.mark.parametrize("internals", [
+    "no _png_is_old", "no _force_full", "no _last_buff", "_last_buff is not an array",
+    "a subclass makes its own frames", "get_diff_image has another signature",
+    "get_diff_image reads other state", "no web canvas",
+])
+def test_frame_patch_leaves_other_internals_to_plain_ipympl(internals, monkeypatch):
+    import warnings
+
+    canvas = _other_internals(internals, monkeypatch)
+    fig = canvas.figure
+    ax = fig.axes[0] if fig.axes else fig.add_axes([0.1, 0.1, 0.8, 0.8])
+    cursor = lstm_viz.add_cursor(ax, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # silently: no warning either
+        view = SliderFigure(fig, {"t": widgets.IntSlider(0, min=0, max=5)},
+                            lambda t: cursor.set_xdata([t, t]), [cursor])
+        assert view.fast_frames is False
+        assert "get_diff_image" not in vars(canvas)  # the canvas is as it came
+        view.set(t=4)  # the figure still works
+        assert list(cursor.get_xdata()) == [4, 4]
+        if "signature" in internals or "other state" in internals or "subclass" in internals:
+            modes = [mode for mode, _, png in _frames(canvas) if png[:4] == b"\x89PNG"]
+            assert modes == ["full", "diff"]  # frames come out, made by the canvas's own code
+    view.close()
+
+
+# ---- float_slider: bounded, and every bad argument named ----------------------------------
+
+
+FLOAT_SLIDER_SCRIPT = r"""
+import lstm_viz
+for args in [(0, 0, 1, 1e-300), (0, 0, 1e7, 1)]:
+    try:
+        lstm_viz.float_slider(*args)
+    except ValueError as err:
+        assert "at most 2001 options" in str(err), err
+        print("refused")
+"""
+
+
+def test_float_slider_bounds_its_number_of_options():
+    """1e-300 steps ran forever (2.6 GB after 30 s), 1e7 options died of MemoryError: both
+    are refused at once. (In a subprocess: without the bound this would never return.)"""
+    out = subprocess.run([sys.executable, "-c", FLOAT_SLIDER_SCRIPT], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["refused", "refused"]
+    largest = lstm_viz.float_slider(0, 0, 2, 0.001)  # 2000 steps: the most allowed
+    assert len(largest.options) == lstm_viz.MAX_OPTIONS == 2001
+    assert largest.options[-1] == ("2.000", 2.0)
+
+
+@pytest.mark.parametrize("args, kwargs, error, match", [
+    ((0, 0, 1, float("nan")), {}, ValueError, "step must be a finite number; got nan"),
+    ((0, 0, 1, float("inf")), {}, ValueError, "step must be a finite number; got inf"),
+    ((0, 0, 1, 0), {}, ValueError, "step must be positive; got 0"),
+    ((0, 0, 1, -0.1), {}, ValueError, "step must be positive"),
+    ((0, 1, 0, 0.1), {}, ValueError, "min must be below max; got min=1.0, max=0.0"),
+    ((float("nan"), 0, 1, 0.1), {}, ValueError, "value must be a finite number; got nan"),
+    ((2, 0, 1, 0.1), {}, ValueError, r"value must be in \[min, max\] = \[0.0, 1.0\]; got 2"),
+    ((-0.5, 0, 1, 0.1), {}, ValueError, r"value must be in \[min, max\]"),
+    ((0, -1e308, 1e308, 1e306), {}, ValueError, "max - min must be a finite number"),
+    ((0, 0, 10**400, 1), {}, ValueError, "max must be a finite number; got an integer of 401"),
+    ((1e17, 1e17, 1e17 + 64, 1), {}, ValueError, "at least 1000 times the float resolution"),
+    ((0, 0, 1e-18, 1e-20), {}, ValueError, "step must be written with at most 15 decimals"),
+    ((0.5, 0, 1, 0.5), {"decimals": 0}, ValueError, "decimals must be at least 1"),
+    ((0.5, 0, 1, 0.5), {"decimals": 2.0}, TypeError, "decimals must be an integer"),
+    ((0.5, 0, 1, 0.5), {"decimals": 99}, ValueError, r"decimals must be in \[0, 15\]"),
+    (("0.5", 0, 1, 0.5), {}, TypeError, "value must be a finite number; got '0.5' of type str"),
+    ((None, 0, 1, 0.5), {}, TypeError, "value must be a finite number; got None"),
+    ((0.5, [0], 1, 0.5), {}, TypeError, "min must be a finite number"),
+    ((0.5, 0, 1j, 0.5), {}, TypeError, "max must be a finite number"),
+    ((True, 0, 1, 1), {}, TypeError, "value must be a finite number; got True"),
+    ((0.5, 0, 1, np.array([0.5])), {}, TypeError, "step must be a finite number"),
+    ((0.5, 0, 1, 0.5), {"description": 3}, TypeError, "description must be a str; got int"),
+    ((7, -6, 6, 0.1), {"description": "weight w"}, ValueError, "weight w must be in"),
+])
+def test_float_slider_refuses_bad_arguments_by_name(args, kwargs, error, match):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=match):
+            lstm_viz.float_slider(*args, **kwargs)
+
+
+def test_decimals_of_tiny_steps_and_of_min():
+    from lstm_viz.sliders import _decimals
+
+    assert _decimals(1e-12) == 12  # was 0: the tolerance was absolute, 1e-12
+    assert [_decimals(s) for s in (0.5, 0.25, 2, 0.1 + 0.2, 1e-3)] == [1, 2, 0, 1, 3]
+    tiny = lstm_viz.float_slider(3e-12, 0, 1e-9, 1e-12)
+    assert tiny.options[3] == ("0.000000000003", 3e-12) and tiny.value == 3e-12
+    assert len({label for label, _ in tiny.options}) == 1001  # every label different
+    # min with more decimals than the step: 0.05, 0.15, ... (was 0.1, 0.1, 0.2: wrong labels)
+    odd = lstm_viz.float_slider(0.15, 0.05, 1.05, 0.1)
+    assert [label for label, _ in odd.options[:3]] == ["0.05", "0.15", "0.25"]
+    assert odd.value == 0.15 and odd.options[-1][1] == 1.05
+
+
+def test_a_float_slider_set_snaps_to_the_nearest_option_only():
+    fig = lstm_viz.new_figure(figsize=(3, 2))
+    (line,) = fig.add_axes([0.1, 0.1, 0.8, 0.8]).plot([0, 1], [0, 0])
+    v = SliderFigure(fig, {"s": lstm_viz.float_slider(0, 0, 1e-9, 1e-12)},
+                     lambda s: line.set_ydata([0, s]), [line])
+    v.set(s=5e-12 + 1e-25)  # round-off away from an option: that option, not the first near
+    assert v.values == {"s": 5e-12}
+    with pytest.raises(ValueError, match=r"s must be one of \[0.0, 1e-12, 2e-12, '...'"):
+        v.set(s=5.5e-12)  # between two options: no option
+    v.close()
+
+
+def test_float_options_property_over_extreme_numbers():
+    """Any numbers at all: a bounded grid, or a TypeError/ValueError; never a hang, a
+    MemoryError or a warning."""
+    import warnings
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from lstm_viz.sliders import MAX_OPTIONS, _float_options
+
+    anything = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                         st.integers(-10**400, 10**400), st.sampled_from([0.1, 1e-12, 0.5]))
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(anything, anything, anything, anything)
+    def check(value, low, high, step):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                options, chosen = _float_options(value, low, high, step, None, "value")
+            except (TypeError, ValueError):
+                return
+        values = [v for _, v in options]
+        assert 2 <= len(options) <= MAX_OPTIONS
+        assert all(a < b for a, b in zip(values, values[1:], strict=False))
+        assert len({label for label, _ in options}) == len(options)
+        assert chosen in values and abs(chosen - value) <= abs(step)
+
+    check()
+
+
+# ---- UnrolledFigure: the trace, the input, batch, t, unit, c0, checkpoints, labels --------
+
+
+@pytest.fixture(scope="module")
+def small():
+    x = np.random.default_rng(5).standard_normal((6, 2, 2))  # T=6, B=2, I=2
+    return x, make_lstm(4, input_size=2, hidden_size=3).trace(x)  # H=3
+
+
+def _with(a, value):
+    """A copy of `a` with one entry set to `value`."""
+    a = np.array(a, dtype=float)
+    a.flat[3] = value
+    return a
+
+
+# (what, (trace, x, kwargs) from (x, tr), error, a part of the message)
+BAD_UNROLLED = [
+    ("NaN in x", lambda x, tr: (tr, _with(x, np.nan), {}), ValueError, "x must hold finite"),
+    ("inf in x", lambda x, tr: (tr, _with(x, -np.inf), {}), ValueError, "x must hold finite"),
+    ("1e308 in x", lambda x, tr: (tr, _with(x, 1e308), {}), ValueError, "at most 1e\\+100"),
+    ("NaN in c", lambda x, tr: (tr._replace(c=_with(tr.c, np.nan)), x, {}), ValueError,
+     "trace.c must hold finite numbers"),
+    ("inf in f_pre", lambda x, tr: (tr._replace(f_pre=_with(tr.f_pre, np.inf)), x, {}),
+     ValueError, "trace.f_pre must hold finite"),
+    ("gate above 1", lambda x, tr: (tr._replace(f=_with(tr.f, 1.5)), x, {}), ValueError,
+     r"trace.f must be in \[0, 1\] \(a sigmoid\)"),
+    ("h beyond -1", lambda x, tr: (tr._replace(h=_with(tr.h, -2)), x, {}), ValueError,
+     r"trace.h must be in \[-1, 1\]"),
+    ("batch 0.5", lambda x, tr: (tr, x, {"batch": 0.5}), TypeError, "batch must be an integer"),
+    ("batch True", lambda x, tr: (tr, x, {"batch": True}), TypeError, "batch must be an int"),
+    ("batch -1", lambda x, tr: (tr, x, {"batch": -1}), ValueError, r"batch must be in \[0, 1\]"),
+    ("batch 2", lambda x, tr: (tr, x, {"batch": 2}), ValueError, r"batch must be in \[0, 1\]"),
+    ("unit 1.5", lambda x, tr: (tr, x, {"unit": 1.5}), TypeError, "unit must be an integer"),
+    ("unit True", lambda x, tr: (tr, x, {"unit": True}), TypeError, "unit must be an integer"),
+    ("unit 3", lambda x, tr: (tr, x, {"unit": 3}), ValueError, r"unit must be in \[0, 2\]"),
+    ("t 6", lambda x, tr: (tr, x, {"t": 6}), ValueError, r"t must be in \[0, 5\]; got 6"),
+    ("t a float", lambda x, tr: (tr, x, {"t": np.float64(2)}), TypeError, "t must be an int"),
+    ("t a str", lambda x, tr: (tr, x, {"t": "2"}), TypeError, "t must be an integer"),
+    ("x of rank 4", lambda x, tr: (tr, x[..., None], {}), ValueError, r"x must be \(T, I\)"),
+    ("x with no features", lambda x, tr: (tr, x[:, :, :0], {}), ValueError, "I >= 1"),
+    ("x of another batch", lambda x, tr: (tr, x[:, :1], {}), ValueError, "B = 2 sequences"),
+    ("x too short", lambda x, tr: (tr, x[:4], {}), ValueError, "with T = 6"),
+    ("x of strings", lambda x, tr: (tr, x.astype(str), {}), TypeError, "x must hold real num"),
+    ("x complex", lambda x, tr: (tr, x + 1j, {}), TypeError, "x must hold real numbers"),
+    ("x ragged", lambda x, tr: (tr, [[1.0], [1.0, 2.0]] * 3, {}), TypeError,
+     "x must be an array of real numbers; got a list"),
+    ("x a dict", lambda x, tr: (tr, {"x": 1}, {}), TypeError, "x must hold real numbers"),
+    ("a field of rank 1", lambda x, tr: (tr._replace(f=tr.f[:, 0, 0]), x, {}), ValueError,
+     r"trace.f must be \(T, H, B\) or \(T, H\)"),
+    ("fields of two batch sizes", lambda x, tr: (tr._replace(c=tr.c[:, :, :1]), x, {}),
+     ValueError, "trace.c must have the shape of trace.f"),
+    ("an empty trace", lambda x, tr: (make_lstm(4, 2, 3).trace(x[:0]), x[:0], {}), ValueError,
+     "at least one time step"),
+    ("a dict as trace", lambda x, tr: (tr._asdict(), x, {}), TypeError, "lstm_core.Gates"),
+    ("a field of strings", lambda x, tr: (tr._replace(g=tr.g.astype(str)), x, {}), TypeError,
+     "trace.g must hold real numbers"),
+    ("c0 of 4 units", lambda x, tr: (tr, x, {"c0": np.zeros(4)}), ValueError,
+     r"c0 must be \(H,\), \(H, 1\) or \(H, B\) with H = 3"),
+    ("NaN in c0", lambda x, tr: (tr, x, {"c0": np.full(3, np.nan)}), ValueError,
+     "c0 must hold finite"),
+    ("one trace as checkpoints", lambda x, tr: (None, x, {"checkpoints": tr}), TypeError,
+     "checkpoints must be a list of traces"),
+    ("no checkpoints", lambda x, tr: (None, x, {"checkpoints": []}), ValueError, "non-empty"),
+    ("a bad checkpoint", lambda x, tr: (None, x, {"checkpoints": [tr, tr._replace(
+        i=_with(tr.i, np.nan))]}), ValueError, r"checkpoints\[1\].i must hold finite"),
+    ("labels a str", lambda x, tr: (None, x, {"checkpoints": [tr, tr],
+                                              "checkpoint_labels": "ab"}), TypeError,
+     "checkpoint_labels must be a list of str"),
+    ("labels not str", lambda x, tr: (None, x, {"checkpoints": [tr, tr],
+                                                "checkpoint_labels": [1, 2]}), TypeError,
+     r"checkpoint_labels\[0\] must be a str"),
+    ("a label the font lacks", lambda x, tr: (None, x, {"checkpoints": [tr, tr],
+                                                        "checkpoint_labels": ["a", "b\t"]}),
+     ValueError, "characters the monospace font has"),
+    ("labels without checkpoints", lambda x, tr: (tr, x, {"checkpoint_labels": ["a"]}),
+     ValueError, "checkpoint_labels need checkpoints"),
+    ("title not a str", lambda x, tr: (tr, x, {"title": 3}), TypeError, "title must be a str"),
+    ("title bad mathtext", lambda x, tr: (tr, x, {"title": "$x_$ input"}), ValueError,
+     "title must be valid mathtext"),
+    ("blit 1", lambda x, tr: (tr, x, {"blit": 1}), ValueError, "blit must be 'auto', True or"),
+]
+
+
+@pytest.mark.parametrize("make, error, match", [case[1:] for case in BAD_UNROLLED],
+                         ids=[case[0] for case in BAD_UNROLLED])
+def test_unrolled_figure_refuses_bad_input_by_name(small, make, error, match):
+    import warnings
+
+    trace, x, kwargs = make(*small)
+    before = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # never a numpy or matplotlib warning on the way
+        with pytest.raises(error, match=match):
+            UnrolledFigure(trace, x, **kwargs)
+    assert plt.get_fignums() == before  # a refused call leaves no figure behind
+
+
+def test_unrolled_figure_takes_reasonable_extremes(small):
+    """Large and tiny magnitudes, other dtypes and containers, numpy integers, one step and
+    one unit: drawn and read out right, without a warning."""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    x, tr = small
+    big = _with(x, 1e100)
+    big.flat[5] = 1e-300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = UnrolledFigure(tr._replace(c=_with(tr.c, 1e50)), big, t=np.int64(1), unit=np.int8(0),
+                           batch=np.int64(1))
+        assert v.values == {"t": 1, "unit": 0} and v.batch == 1
+        assert v.values_at()["x"] == [big[1, 1, 0], big[1, 1, 1]]
+        assert v.c_limit == 1e50 and v.images["c"].get_clim() == (-1e50, 1e50)
+        v.draw()
+        v.set(t=0, unit=2.0)  # a float equal to an option: that option, the int 2
+        assert v.values == {"t": 0, "unit": 2} and type(v.values["unit"]) is int
+        assert f"{tr.h[0, 2, 1]:+.4f}" in v.readout.get_text()
+        v.png()
+        v.close()
+        one = make_lstm(6, input_size=1, hidden_size=1).trace(np.ones((1, 1)))
+        w = UnrolledFigure(one._replace(f=one.f.astype(np.float32)), np.array([True]))
+        assert w.values == {"t": 0, "unit": 0} and w.values_at()["x"] == [1.0]
+        w.png()
+        w.close()
+        grad = torch.tensor(x, requires_grad=True)  # numpy cannot read it as it is
+        u = UnrolledFigure(tr, grad)
+        np.testing.assert_array_equal(u.x, x[:, 0])
+        u.close()
+
+
+def test_a_refused_set_trace_changes_nothing(view, data):
+    x, tr = data
+    view.set(t=12, unit=6)
+    shown = {k: im.get_array().copy() for k, im in view.images.items()}
+    before = (view.x.copy(), view.readout.get_text(), view.c_limit)
+    tr1 = make_lstm(9).trace(x)
+    for bad_trace, bad_x, match in [
+        (tr1._replace(o=_with(tr1.o, np.nan)), None, "trace.o must hold finite"),
+        (make_lstm(1).trace(x[:20]), None, r"\(T, H\) = \(100, 32\)"),
+        (tr1, x[:, :2], r"x must have the shape of the input shown.*\(100, 3\)"),
+        (tr1, _with(x, np.inf), "x must hold finite"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            view.set_trace(bad_trace, bad_x)
+        assert all(np.array_equal(im.get_array(), shown[k]) for k, im in view.images.items())
+        assert (view.x.copy(), view.readout.get_text(), view.c_limit)[1:] == before[1:]
+        np.testing.assert_array_equal(view.x, before[0])
+    view.set_trace(tr1, 2 * x)  # a good one still goes in, the input's scale follows it
+    np.testing.assert_array_equal(view.input_lines[0].get_ydata(), 2 * x[:, 0])
+    assert view.axes["x"].get_ylim()[1] == pytest.approx(1.1 * np.abs(2 * x).max())
+
+
+def test_slider_set_takes_the_option_itself(view):
+    with pytest.raises(ValueError, match="unit must be one of"):
+        view.set(unit=True)  # True == 1, but a bool is not a unit number
+    with pytest.raises(ValueError, match=r"unit must be one of \[0, 1, 2, '...', 30, 31\]"):
+        view.set(unit=np.nan)
+    with pytest.raises(TypeError, match="t must be an integer"):
+        view.set(t=np.float64(3))
+    assert view.values == {"t": 10, "unit": 0}  # nothing moved
+
+
+# ---- valve_figure ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"period": 0}, ValueError, "period must be at least 2 steps; got 0"),  # was a NaN drawing
+    ({"period": -20}, ValueError, "period must be at least 2"),
+    ({"period": 1.5}, ValueError, "period must be at least 2"),
+    ({"period": float("nan")}, ValueError, "period must be a finite number; got nan"),
+    ({"period": float("inf")}, ValueError, "period must be a finite number"),
+    ({"period": "20"}, TypeError, "period must be a finite number; got '20'"),
+    ({"steps": 1}, ValueError, r"steps must be in \[2, 10000\]; got 1"),  # was a warning
+    ({"steps": 0}, ValueError, r"steps must be in \[2, 10000\]"),
+    ({"steps": 10**9}, ValueError, r"steps must be in \[2, 10000\]"),
+    ({"steps": 2.5}, TypeError, "steps must be an integer"),
+    ({"steps": True}, TypeError, "steps must be an integer"),
+    ({"w": 7}, ValueError, r"w must be in \[min, max\] = \[-6.0, 6.0\]; got 7"),
+    ({"w": 0.05}, ValueError, "w must be on the grid"),
+    ({"b": float("nan")}, ValueError, "b must be a finite number"),
+    ({"x": "1"}, TypeError, "x must be a finite number"),
+    ({"x": 10**400}, ValueError, "x must be a finite number; got an integer"),
+    ({"x": [1.0]}, TypeError, "x must be a finite number"),
+])
+def test_valve_figure_refuses_bad_arguments(kwargs, error, match):
+    import warnings
+
+    before = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=match):
+            valve_figure(**kwargs)
+    assert plt.get_fignums() == before
+
+
+def test_valve_figure_at_its_limits():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = valve_figure(w=np.float64(-6.0), steps=2, period=2)  # the fewest steps, the
+        np.testing.assert_allclose(v.signal, [0, 0], atol=1e-15)  # shortest period
+        v.png()
+        v.close()
+        flat = valve_figure(steps=np.int64(5), period=1e308)  # a period longer than any run
+        np.testing.assert_allclose(flat.signal, 0, atol=1e-300)
+        flat.close()
+
+
+# ---- the helpers a lesson builds its own figure with --------------------------------------
+
+
+def test_helpers_refuse_bad_arguments_by_name():
+    import warnings
+
+    before = plt.get_fignums()
+    fig = lstm_viz.new_figure(figsize=(3, 2))
+    ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
+    cases = [
+        (lambda: lstm_viz.new_figure(figsize=(0, 2)), ValueError, r"figsize\[0\] must be pos"),
+        (lambda: lstm_viz.new_figure(figsize=(1e6, 2)), ValueError, r"figsize\[0\] must be"),
+        (lambda: lstm_viz.new_figure(figsize=(np.nan, 2)), ValueError, "finite number"),
+        (lambda: lstm_viz.new_figure(figsize="10x6"), TypeError, r"figsize must be \(width"),
+        (lambda: lstm_viz.new_figure(figsize=(3, 2), dpi=0), ValueError,
+         r"dpi must be in \[20, 10000\]; got 0"),
+        (lambda: lstm_viz.new_figure(figsize=(0.001, 2)), ValueError, "at least one pixel"),
+        (lambda: lstm_viz.style_axes("ax", "t"), TypeError, "ax must be a matplotlib Axes"),
+        (lambda: lstm_viz.style_axes(ax, 3), TypeError, "title must be a str or None; got int"),
+        (lambda: lstm_viz.style_axes(ax, r"$\foo$"), ValueError, "title must be valid mathtext"),
+        (lambda: lstm_viz.style_axes(ax, "ok", "a\tb"), ValueError, "xlabel must use char"),
+        (lambda: lstm_viz.add_cursor(ax, np.nan), ValueError, "t must be a finite number"),
+        (lambda: lstm_viz.add_cursor(ax, 1e300), ValueError, "t must be at most 1e\\+100"),
+        (lambda: lstm_viz.signed_limit([1.0, np.nan]), ValueError, "values must hold finite"),
+        (lambda: lstm_viz.signed_limit([1.0], floor=0), ValueError, "floor must be positive"),
+        (lambda: lstm_viz.gate_image(ax, np.zeros(5)), ValueError, "data must be a non-empty 2"),
+        (lambda: lstm_viz.signed_image(ax, np.ones((2, 2)), limit=-1), ValueError, "limit must"),
+        (lambda: lstm_viz.add_readout(ax, fontsize=0), ValueError, r"fontsize must be in \[4,"),
+        (lambda: lstm_viz.add_readout(ax, fontsize=1e6), ValueError, r"\[4, 200\]; got 1e\+06"),
+        (lambda: lstm_viz.add_readout(ax, color="notacolour"), ValueError, "color must be a"),
+        (lambda: lstm_viz.add_readout(ax, x=np.inf), ValueError, "x must be a finite number"),
+        (lambda: lstm_viz.add_readout(ax, y=1e300), ValueError, "x and y must be at most"),
+        (lambda: lstm_viz.add_readout(ax).set_text("🎉"), ValueError, "monospace font has"),
+        (lambda: lstm_viz.add_readout(ax).set_text("0" * 10**7), ValueError,  # 2 GB of image
+         "text must have at most 10000 characters; got 10000000"),
+        (lambda: lstm_viz.GlyphText(0, 0, transform="axes"), TypeError, "transform must be"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call, error, match in cases:
+            with pytest.raises(error, match=match):
+                call()
+        readout = lstm_viz.add_readout(ax)
+        readout.set_text("f_t = +0.5")
+        with pytest.raises(ValueError, match="monospace font"):
+            readout.set_text("f_t = 🎉")
+        assert readout.get_text() == "f_t = +0.5"  # a refused text changes nothing
+        fig.canvas.draw()
+    plt.close(fig)
+    assert plt.get_fignums() == before
+
+
+def test_slider_figure_refuses_bad_artists_blit_and_text():
+    fig = lstm_viz.new_figure(figsize=(3, 2))
+    (line,) = fig.add_axes([0.1, 0.1, 0.8, 0.8]).plot([0, 1])
+    ok = {"a": widgets.IntSlider(1, min=0, max=5)}
+    cases = [
+        (dict(artists=line), TypeError, "artists must be a list or tuple; got Line2D"),
+        (dict(artists=[line, "line"]), TypeError, r"artists\[1\] must be a matplotlib artist"),
+        (dict(artists=[line], full_redraw="a"), TypeError, "full_redraw must be a list or"),
+        (dict(artists=[line], blit=1), ValueError, "blit must be 'auto', True or False; got 1"),
+        (dict(artists=[line], text=lambda a: 3), TypeError, r"text\(\*\*values\) must return"),
+        (dict(artists=[line], controls={1: ok["a"]}), TypeError, "control names must be str"),
+    ]
+    for kwargs, error, match in cases:
+        kwargs = {"controls": ok, **kwargs}
+        with pytest.raises(error, match=match):
+            SliderFigure(fig, kwargs.pop("controls"), lambda a: None, kwargs.pop("artists"),
+                         **kwargs)
+    a = widgets.IntSlider(1, min=0, max=5)
+    with pytest.raises(TypeError, match=r"text\(\*\*values\) must return a str; got int"):
+        SliderFigure(fig, {"a": a}, lambda a: line.set_ydata([0, a]), [line], text=lambda a: a)
+    a.value = 3  # the refused figure left no observer behind: nothing runs, nothing raises
+    assert not line.get_animated() and list(line.get_ydata()) == [0, 1]
+    v = SliderFigure(fig, {"on": widgets.Checkbox(True)}, lambda on: line.set_visible(on),
+                     [line])
+    with pytest.raises(TypeError, match="on must be a value a Checkbox takes"):
+        v.set(on="yes")
+    for dpi in (0, 2.5, np.nan, 1e9):  # 2.5: fonts under a pixel, a FreeType error
+        with pytest.raises(ValueError, match="dpi must be"):
+            v.png(dpi=dpi)
+    v.set(on=False)
+    assert not line.get_visible()
+    v.close()
