@@ -212,7 +212,7 @@ def test_without_a_service_worker(browser, server, capsys):
     """Served to a class over plain HTTP (not 127.0.0.1) a page is no secure context and gets
     no service worker: a lesson that loads data still runs. And the request counter works: a
     fetch from the kernel to another host is seen, and fails."""
-    lesson = next(stem for stem in reversed(LESSONS)  # the last lesson that loads data/ (7)
+    lesson = next(stem for stem in reversed(LESSONS)  # the last lesson that loads data/
                   if "load_data(" in (NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))
     ctx = site_context(browser, server.base, service_workers="block")
     page = ctx.new_page()
