@@ -235,7 +235,8 @@ def test_without_a_service_worker(browser, server, capsys):
 
 def test_edits_persist_and_delete_restores_the_lesson(browser, server):
     """A learner's saved edit is there when the lesson opens again (the browser's storage);
-    deleting the lesson in the file browser brings the original back (what the README says)."""
+    deleting the lesson in the file browser brings the original back (what the README says).
+    ArrowDown and ArrowUp still move between cells."""
     lesson = LESSONS[0]
     ctx = site_context(browser, server.base)
     page = ctx.new_page()
@@ -247,6 +248,14 @@ def test_edits_persist_and_delete_restores_the_lesson(browser, server):
         page.goto(lesson_url(server.base, lesson))
         page.wait_for_function(opened, timeout=READY_TIMEOUT_MS)
         original = page.evaluate(first_cell)
+        # the arrow keys still move between cells (the site frees them only on controls)
+        page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
+            nb.mode = 'command'; nb.activeCellIndex = 0; nb.activeCell.node.focus(); }""")
+        page.keyboard.press("ArrowDown")
+        active = "() => window.jupyterapp.shell.currentWidget.content.activeCellIndex"
+        page.wait_for_function(f"() => ({active})() === 1", timeout=5_000)
+        page.keyboard.press("ArrowUp")
+        page.wait_for_function(f"() => ({active})() === 0", timeout=5_000)
         page.evaluate("""async () => {
             const w = window.jupyterapp.shell.currentWidget;
             w.content.widgets[0].model.sharedModel.setSource('# my notes');
