@@ -339,20 +339,24 @@ def stream_segments(ids, batch_size, seq_len):
     return segments()
 
 
-def train_tbptt(model, ids, steps, batch_size=32, seq_len=100, lr=2e-3, clip=5.0,
-                dtype=np.float32, lr_final=0.1, callback=None):
+def train_tbptt(model, ids, steps, batch_size=32, seq_len=50, lr=3e-3, clip=5.0,
+                dtype=np.float32, lr_decay_steps=2000, callback=None):
     """Train `model` (a CharLSTM) on the long text `ids` (N,) for `steps` segments of
-    (seq_len, batch_size) with Adam (lr decays along a cosine to lr * lr_final) and gradients
-    clipped to a joint norm of `clip`. The streams carry their states from segment to
-    segment; after the last segment of the text they start again from zero states.
-    callback(step, loss, grad_norm) after each step. Returns the losses (nats), (steps,)."""
+    (seq_len, batch_size) with Adam and gradients clipped to a joint norm of `clip`. The
+    learning rate at step s is lr / sqrt(1 + s / lr_decay_steps) (None: constant): it does
+    not depend on `steps`, so a run stopped early equals a shorter run. The streams carry
+    their states from segment to segment; after the last segment of the text they start
+    again from zero states. callback(step, loss, grad_norm) after each step (it may raise
+    to stop). Returns the losses (nats), (steps,)."""
     if not isinstance(model, CharLSTM):
         raise TypeError(f"model must be an lstm_text.CharLSTM; got {type(model).__name__}")
     ids = _check_ids("ids", ids, len(model.vocab), ndim=1)
     steps = _check_size("steps", steps)
     clip = _check_number("clip", clip, "a positive, finite number", lambda v: v > 0)
     lr = _check_number("lr", lr, "a positive, finite number", lambda v: v > 0)
-    lr_final = _check_number("lr_final", lr_final, "a number in (0, 1]", lambda v: 0 < v <= 1)
+    if lr_decay_steps is not None:
+        lr_decay_steps = _check_number("lr_decay_steps", lr_decay_steps,
+                                       "a positive number of steps (or None)", lambda v: v > 0)
     stream_segments(ids, batch_size, seq_len)  # the sizes, checked before the first step
     opt = Adam(model.parameters(), lr=lr)
     losses = np.empty(steps)
@@ -364,7 +368,7 @@ def train_tbptt(model, ids, steps, batch_size=32, seq_len=100, lr=2e-3, clip=5.0
             batch = next(segments)
         loss, grads, state = model.loss_and_grads(*batch, *state, dtype=dtype)
         norm = clip_grad_norm(grads, clip)
-        opt.lr = lr * (lr_final + (1 - lr_final) * 0.5 * (1 + math.cos(math.pi * s / steps)))
+        opt.lr = lr if lr_decay_steps is None else lr / math.sqrt(1 + s / lr_decay_steps)
         opt.step(grads)
         losses[s] = loss
         if callback is not None:
@@ -531,8 +535,9 @@ def correlations(values, label):
         raise ValueError("the label is constant on this text: no unit can track it")
     dv = values - values.mean(axis=0)
     norm = np.sqrt((dv**2).sum(axis=0) * (dl**2).sum())
-    r = (dl @ dv) / np.where(norm > 0, norm, 1.0)
-    return np.where(norm > 0, np.clip(r, -1.0, 1.0), 0.0)
+    varies = (values.max(axis=0) > values.min(axis=0)) & (norm > 0)
+    r = (dl @ dv) / np.where(varies, norm, 1.0)
+    return np.where(varies, np.clip(r, -1.0, 1.0), 0.0)
 
 
 def rank_units(values, label):

@@ -101,6 +101,7 @@ from .style import (
     signed_limit,
     style_axes,
 )
+from .text import CellTextFigure, SelectFigure  # noqa: F401 (lesson 9; one line, so not in __all__)
 
 __all__ = [
     "CURSOR_STYLE",
