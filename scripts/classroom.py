@@ -35,6 +35,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -47,9 +48,11 @@ THEME = "light"
 
 CLASS_SIZE = 30  # kernels (open pages) at once, by default
 CULL_AFTER = 600  # s: a kernel with no page connected and no activity for this long is stopped
-# Resident memory of one lesson's kernel once its page is open, measured by
-# tests/test_classroom.py (lesson 3: 110-120 MB; lesson 6 trains a model when it opens).
-KERNEL_MB = 120
+# Resident memory of one page's kernel, measured by tests/test_classroom.py for lesson 3 (132 MB
+# RSS, 101 MB of it its own, with 20 learners) and lessons 1-5 (107-117 MB once rendered);
+# lessons 6-9 train or load models when they open: 250-375 MB (7 with torch installed).
+KERNEL_MB = 130
+KERNEL_MB_MAX = 400
 SERVER_MB = 150  # the server itself, with a full class connected
 MIN_TOKEN = 16  # characters, when listening beyond loopback
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -155,11 +158,16 @@ def find_lesson(name):
     return hits[0]
 
 
+def duration(seconds):
+    return f"{seconds} s" if seconds < 120 else f"{seconds / 60:g} min"
+
+
 def memory_line(class_size):
     """What the class needs in memory, against what this machine has free."""
-    need = (class_size * KERNEL_MB + SERVER_MB) / 1024
-    line = (f"A class of {class_size}: each open page runs its own kernel of about {KERNEL_MB} MB, "
-            f"so the class needs up to {need:.1f} GB of memory")
+    low, high = ((class_size * mb + SERVER_MB) / 1024 for mb in (KERNEL_MB, KERNEL_MB_MAX))
+    line = (f"A class of {class_size}: each open page runs its own kernel, about {KERNEL_MB} MB "
+            f"for lessons 1-5 and up to {KERNEL_MB_MAX} MB for the later ones (they train or load "
+            f"models), so the class needs {low:.1f} to {high:.1f} GB of memory")
     try:
         import psutil
 
@@ -167,9 +175,10 @@ def memory_line(class_size):
     except ImportError:
         return line + "."
     line += f" ({free:.1f} GB available now)."
-    if need > free:
-        fits = max(1, int((free * 1024 - SERVER_MB) // KERNEL_MB))
-        line += f" WARNING: not enough memory; lower --class-size to {fits} or less."
+    if high > free:
+        fits = max(1, int((free * 1024 - SERVER_MB) // KERNEL_MB_MAX))
+        line += (f" WARNING: not enough for {class_size} pages of the later lessons; "
+                 f"--class-size {fits} would fit.")
     return line
 
 
@@ -180,20 +189,27 @@ def kernel_manager_class(class_size, full_message):
     from tornado import web
 
     class ClassroomKernelManager(AsyncMappingKernelManager):
-        _starting = 0  # kernels being started: two learners arriving together count as two
+        _starting = frozenset()  # ids of kernels being started: they count before they exist
 
         async def start_kernel(self, *args, **kwargs):
-            if len(self) + self._starting >= class_size:
+            if len(set(self._kernels) | self._starting) >= class_size:
                 raise web.HTTPError(503, full_message, reason="The class is full")
             env = kwargs.get("env")
             if env:
                 kwargs["env"] = {k: TOKEN_PARAM.sub(r"\1token=hidden", v) if isinstance(v, str)
                                  else v for k, v in env.items()}
-            self._starting += 1
+            kernel_id = kwargs.setdefault("kernel_id", str(uuid.uuid4()))
+            self._starting = self._starting | {kernel_id}
             try:
                 return await super().start_kernel(*args, **kwargs)
             finally:
-                self._starting -= 1
+                self._starting = self._starting - {kernel_id}
+
+        async def cull_kernel_if_idle(self, kernel_id):
+            kernel = self._kernels.get(kernel_id)
+            if kernel is None or not kernel.trait_has_value("last_activity"):
+                return  # still starting: jupyter_server would log a TraitError each interval
+            return await super().cull_kernel_if_idle(kernel_id)
 
     ClassroomKernelManager.class_size = class_size
     return ClassroomKernelManager
@@ -251,7 +267,8 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
 
     runtime = Path(jupyter_runtime_dir())
     runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
-    idle = f", or after {cull_after} s without activity once it is closed" if cull_after else ""
+    idle = (f" (a page lost without being closed frees it after {duration(cull_after)} without "
+            "activity)" if cull_after else "")
     manager = kernel_manager_class(class_size, FULL.format(n=class_size, idle=idle))
     c = Config()
     c.Voila.ip, c.Voila.port, c.Voila.port_retries = ip, port, 0
@@ -318,8 +335,8 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
               flush=True)
         print(memory_line(class_size), flush=True)
         print(f"Beyond {class_size} open pages a learner sees \"the class is full\"; "
-              + (f"a kernel whose page is closed stops after {cull_after} s without activity."
-                 if cull_after else "kernels are never stopped for being idle."), flush=True)
+              + (f"a kernel left without a page stops after {duration(cull_after)} without "
+                 "activity." if cull_after else "idle kernels are never stopped."), flush=True)
         print("Stop with Ctrl+C.", flush=True)
 
     loop.add_callback(ready)
