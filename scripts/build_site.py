@@ -20,7 +20,7 @@ or $LSTM_SITE_CACHE; a second build needs no network):
   The lock itself is copied unchanged, and Pyodide checks every wheel against it again;
 - ipywidgets, jupyterlab_widgets, comm and ipympl from PyPI (pure-Python wheels), the project
   itself as a wheel built from this checkout, and a small wheel holding data/ where
-  lstm_data looks for it (beside the modules).
+  the modules look for it (beside them).
 
 The kernel loads all of these before a lesson's first cell runs (`loadPyodideOptions`), so
 `%matplotlib widget` and `from lstm_core import LSTM` work unchanged; `disablePyPIFallback`
@@ -125,7 +125,9 @@ def lessons():
 
 
 def data_files():
-    return sorted((REPO / "data").glob("*.npz"))
+    """Everything in data/ (the lessons' .npz files, the text corpus and its licence)."""
+    return sorted(p for p in (REPO / "data").iterdir()
+                  if p.is_file() and not p.name.startswith("."))
 
 
 def inputs_digest():
@@ -279,14 +281,14 @@ def project_wheel(venv_dir, dest, workdir):
 
 
 def data_wheel(dest):
-    """A wheel that installs data/*.npz into site-packages/data: where lstm_data.DATA points
+    """A wheel that installs data/ into site-packages/data: where lstm_data and lstm_text look
     when the modules are installed there (beside the modules, as in the checkout)."""
     version = project()["project"]["version"]
     dist = f"{DATA_WHEEL}-{version}"
     files = {f"data/{p.name}": p.read_bytes() for p in data_files()}
     files[f"{dist}.dist-info/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {DATA_WHEEL}\nVersion: {version}\n"
-        "Summary: The data files of the lessons (data/*.npz), for the static site\n").encode()
+        "Summary: The data files of the lessons (data/), for the static site\n").encode()
     files[f"{dist}.dist-info/WHEEL"] = (
         b"Wheel-Version: 1.0\nGenerator: scripts/build_site.py\nRoot-Is-Purelib: true\n"
         b"Tag: py3-none-any\n")
