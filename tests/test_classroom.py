@@ -1045,10 +1045,12 @@ def test_a_class_of_learners(tmp_path, capsys):
         ks = kernels(srv)
         assert len(ks) == LEARNERS, f"{len(ks)} kernels for {LEARNERS} learners"
         mem = [p.memory_full_info() for p in ks]
+        cpu = [sum(p.cpu_times()[:2]) for p in ks]  # user + system, s
         rss = [m.rss / 2**20 for m in mem]
         uss = [m.uss / 2**20 for m in mem]
         server = psutil.Process(srv.proc.pid)
         server_rss = server.memory_info().rss / 2**20
+        server_cpu = sum(server.cpu_times()[:2])
         assert 0.5 * classroom.KERNEL_MB <= statistics.median(rss) <= 1.5 * classroom.KERNEL_MB, (
             f"a kernel's RSS is {statistics.median(rss):.0f} MB: update classroom.KERNEL_MB "
             f"({classroom.KERNEL_MB}), the start-up line uses it")
@@ -1095,7 +1097,10 @@ def test_a_class_of_learners(tmp_path, capsys):
             (f"  Chromium learners: first image drawn {spread([r.figure for r in br_recs])}"
              if br_recs else "  Chromium learners: none"),
             f"one slider move -> next figure image: {spread([r.move for r in recs])} "
-            "(while other learners are still arriving)",
+            "(each learner once it has its figure, others still loading)",
+            f"CPU per learner (its kernel: start, the lesson, the widgets, one move): median "
+            f"{statistics.median(cpu):.1f} s, {sum(cpu):.0f} s for the class; the server "
+            f"{server_cpu:.0f} s",
             f"memory per learner (its kernel's RSS): median {statistics.median(rss):.0f} MB, "
             f"max {max(rss):.0f} MB (of it unique to the kernel, USS: median "
             f"{statistics.median(uss):.0f} MB); {LEARNERS} kernels {sum(rss) / 1024:.2f} GB; "
