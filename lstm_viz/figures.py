@@ -53,9 +53,11 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
     t_axis = np.arange(steps)
     signal = np.sin(2 * np.pi * t_axis / period)
 
-    fig = new_figure(figsize=(12, 5.2))
-    ax_curve = fig.add_axes([0.07, 0.32, 0.38, 0.56])
-    ax_sig = fig.add_axes([0.56, 0.32, 0.41, 0.56])
+    # 10.5 x 5.2 in = 840 x 416 px at DPI 80: it fits JupyterLab's 848 px output area at
+    # 1280x800 with the file browser open (a live ipympl canvas does not shrink)
+    fig = new_figure(figsize=(10.5, 5.2))
+    ax_curve = fig.add_axes([0.085, 0.32, 0.385, 0.56])
+    ax_sig = fig.add_axes([0.575, 0.32, 0.405, 0.56])
     style_axes(ax_curve, r"the gate: $\sigma(w x + b)$ and $\tanh(w x + b)$",
                "gate input $x$", "value")
     style_axes(ax_sig, r"the valve: $\sigma(w x + b) \odot s_t$", "time step $t$", "signal")
@@ -76,7 +78,7 @@ def valve_figure(w=2.0, b=0.0, x=1.0, steps=60, period=20):
     (passed,) = ax_sig.plot(t_axis, signal, color="#21918c", lw=3, label="let through")
     ax_curve.legend(loc="upper left", fontsize=FONT["legend"])
     ax_sig.legend(loc="upper right", fontsize=FONT["legend"], ncols=2)
-    readout = _text_panel(fig, [0.07, 0.02, 0.9, 0.14], FONT["readout"])
+    readout = _text_panel(fig, [0.03, 0.02, 0.96, 0.14], FONT["readout"])
 
     def update(w, b, x):
         z = w * xs + b
@@ -212,7 +214,7 @@ class UnrolledFigure(SliderFigure):
     checkpoints  optional list of traces (e.g. one per training checkpoint, lessons 6-7):
                  adds a `checkpoint` slider that swaps the heatmaps' data in place
                  (`AxesImage.set_data`), with `checkpoint_labels` shown in the readout.
-    c0           the initial cell state (H,), (H, 1) or (H, B) used for c_{t-1} at t = 0
+    c0           the initial cell state (H,), (H, 1) or (H, B) used for c_(t-1) at t = 0
                  (default zeros).
 
     Every value must be finite and at most 1e100 in magnitude, and the gates in their
@@ -291,7 +293,17 @@ class UnrolledFigure(SliderFigure):
 
     def _build(self, title):
         T, H = self.T, self.H
-        fig = new_figure(figsize=(13, 11))
+        # 10.5 x 12 in = 840 x 960 px at DPI 80: at most 848 px wide, JupyterLab's output area
+        # at 1280x800 with the file browser open (a live ipympl canvas does not shrink). Rows,
+        # top to bottom: the input, two rows of three heatmaps, the selected unit's lines, and
+        # the readout under them all (beside the input it made the figure 1040 px wide).
+        fig = new_figure(figsize=(10.5, 12))
+        width_px, height_px = fig.get_size_inches() * fig.dpi
+
+        def rect(left, top, width, height):  # pixels from the top left -> figure fraction
+            return [left / width_px, 1 - (top + height) / height_px,
+                    width / width_px, height / height_px]
+
         self.axes = {}
         self.images = {}
         self.cursors = []
@@ -299,9 +311,9 @@ class UnrolledFigure(SliderFigure):
         extent = (-0.5, T - 0.5, -0.5, H - 0.5)
         for k, (field, panel_title, kind) in enumerate(_PANELS):
             row, col = divmod(k, 3)
-            left, bottom = 0.06 + 0.315 * col, 0.555 - 0.255 * row
-            ax = fig.add_axes([left, bottom, 0.235, 0.175])
-            cax = fig.add_axes([left + 0.24, bottom, 0.01, 0.175])
+            left, top = 62 + 262 * col, 192 + 216 * row  # 190 px heatmap, bar, its ticks
+            ax = fig.add_axes(rect(left, top, 190, 140))
+            cax = fig.add_axes(rect(left + 196, top, 9, 140))
             a = self.data[field].T  # (H, T): units by time
             if kind == "gate":
                 im = gate_image(ax, a, cax=cax)
@@ -317,7 +329,10 @@ class UnrolledFigure(SliderFigure):
             self.unit_boxes.append(box)
 
         # the input sequence, above the heatmaps
-        ax_x = fig.add_axes([0.06, 0.80, 0.40, 0.14])
+        # the legend beside the input: one column up to 4 inputs, two up to 8 (a narrower axes)
+        n_lines = self.x.shape[1] if self.x is not None and self.x.shape[1] <= 8 else 0
+        legend_cols = 1 if n_lines <= 4 else 2
+        ax_x = fig.add_axes(rect(62, 36, 650 if legend_cols == 1 else 580, 92))
         self.axes["x"] = ax_x
         self.input_lines = []
         if self.x is not None and self.x.shape[1] <= 8:
@@ -327,7 +342,7 @@ class UnrolledFigure(SliderFigure):
             lim = signed_limit(self.x) * 1.1
             ax_x.set_ylim(-lim, lim)
             ax_x.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=FONT["legend"],
-                        frameon=False)
+                        frameon=False, ncols=legend_cols, columnspacing=0.8, handlelength=1.5)
         elif self.x is not None:
             im = ax_x.imshow(self.x.T, cmap=SIGNED_CMAP, aspect="auto", origin="lower",
                              vmin=-signed_limit(self.x), vmax=signed_limit(self.x),
@@ -342,8 +357,8 @@ class UnrolledFigure(SliderFigure):
         self.cursors.insert(0, add_cursor(ax_x, 0))
 
         # one unit's six values as lines
-        ax_ug = fig.add_axes([0.06, 0.05, 0.38, 0.16])
-        ax_us = fig.add_axes([0.55, 0.05, 0.38, 0.16])
+        ax_ug = fig.add_axes(rect(62, 634, 290, 110))
+        ax_us = fig.add_axes(rect(462, 634, 290, 110))
         self.axes["unit_gates"], self.axes["unit_signed"] = ax_ug, ax_us
         ax_ug.set_ylim(-0.05, 1.05)
         ax_us.axhline(0, color="0.75", lw=1)
@@ -367,7 +382,7 @@ class UnrolledFigure(SliderFigure):
         # the numbers at (t, unit), labels and values, in one fast monospace block
         rows = self._readout_rows(0, 0)
         self._label_width = max(len(label) for label, value in rows if value)
-        self.readout = _text_panel(fig, [0.545, 0.70, 0.45, 0.29], FONT["readout"] - 1)
+        self.readout = _text_panel(fig, rect(62, 796, 770, 160), FONT["readout"] - 1)
         self._moving = (self.cursors + self.unit_boxes + list(self.unit_lines.values())
                         + list(self.unit_dots.values()) + [self.readout])
         return fig
@@ -470,7 +485,7 @@ class UnrolledFigure(SliderFigure):
             else:
                 rows.append((f"{k}_t", f"{v[k]:+.4f}"))
         rows += [
-            ("c_t = f_t⊙c_{t-1} + i_t⊙g_t", ""),
+            ("c_t = f_t⊙c_(t-1) + i_t⊙g_t", ""),
             ("", f"{v['f']:.3f}×({v['c_prev']:+.3f}) + {v['i']:.3f}×({v['g']:+.3f})"
                  f" = {v['c']:+.4f}"),
             ("h_t = o_t⊙tanh(c_t)", ""),

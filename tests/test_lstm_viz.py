@@ -137,7 +137,7 @@ def test_readout_text_is_labels_and_numbers(view, data):
     view.set(t=42, unit=3)
     text = view.readout_text()
     assert text.splitlines()[0].startswith("step t, unit")
-    assert "c_t = f_t⊙c_{t-1} + i_t⊙g_t" in text
+    assert "c_t = f_t⊙c_(t-1) + i_t⊙g_t" in text
     assert f"{tr.h[42, 3, 0]:+.4f}" in text
     assert view.readout.get_text() == text  # the figure shows the same text
 
@@ -1220,3 +1220,77 @@ def test_slider_figure_refuses_bad_artists_blit_and_text():
     v.set(on=False)
     assert not line.get_visible()
     v.close()
+
+
+# ---- figures fit JupyterLab's output area (issue 9) ---------------------------------------
+
+# At 1280x800 with the file browser open, JupyterLab's notebook output area is 848 px wide,
+# and a live ipympl canvas does not shrink with it: every lesson figure must be at most that.
+OUTPUT_AREA_PX = 848
+
+
+def _lesson_figures(data):
+    """The library's lesson figures with default arguments, as the lessons build them:
+    valve_figure (lesson 1), UnrolledFigure with a few inputs (lessons 3, 6, 7), with more
+    than 8 inputs (lesson 7's second layer: a heatmap), without an input, with checkpoints
+    (lesson 6), and with the longest readout lines (pre-activations, 4+ inputs, a label)."""
+    x, tr = data
+    x8, x9 = (np.random.default_rng(2).standard_normal((T, n)) for n in (8, 9))
+    tr8, tr9 = (make_lstm(3, input_size=n).trace(xn) for n, xn in ((8, x8), (9, x9)))
+    yield "valve_figure()", valve_figure()
+    yield "UnrolledFigure(trace, x)", UnrolledFigure(tr, x)
+    yield "UnrolledFigure(trace)", UnrolledFigure(tr)
+    yield "UnrolledFigure(trace, x8)", UnrolledFigure(tr8, x8)  # 8 input lines, 8 legend rows
+    yield "UnrolledFigure(trace, x9)", UnrolledFigure(tr9, x9)
+    yield "UnrolledFigure(checkpoints)", UnrolledFigure(
+        None, x, checkpoints=[tr, make_lstm(1).trace(x)],
+        checkpoint_labels=["step 0, test mse 1.1744", "step 1500, test mse 0.0003"])
+
+
+def test_every_lesson_figure_fits_the_output_area(data):
+    for name, view in _lesson_figures(data):
+        try:
+            width, height = view.figure.get_size_inches() * view.figure.dpi
+            assert width <= OUTPUT_AREA_PX, f"{name} is {width:.0f} px wide"
+            assert view.figure.dpi == lstm_viz.DPI
+        finally:
+            view.close()
+
+
+def test_lesson_figures_keep_projector_fonts_and_cut_nothing(data):
+    """Nothing drawn falls outside the canvas (titles, legends, tick labels, the readout),
+    and no text is smaller than the series' smallest font."""
+    smallest = min(lstm_viz.FONT.values()) - 1  # colorbar ticks are FONT["tick"] - 1
+    for name, view in _lesson_figures(data):
+        try:
+            if hasattr(view, "set") and "checkpoint" in view.values:
+                view.set(checkpoint=1)  # the longer checkpoint label
+            fig = view.figure
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            width, height = fig.canvas.get_width_height()
+            boxes = [(f"readout {view.readout.get_text()[:30]!r}",
+                      view.readout.get_window_extent(renderer))]
+            for ax in fig.axes:
+                if ax.axison:  # everything an axes draws: ticks, labels, title, legend
+                    boxes.append((f"axes {ax.get_title()!r}", ax.get_tightbbox(renderer)))
+                for text in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts,
+                             *ax.get_xticklabels(), *ax.get_yticklabels()]:
+                    if text.get_text():
+                        assert text.get_fontsize() >= smallest, (name, text.get_text())
+            for ax in fig.axes:  # a legend beside its axes overlaps no other axes
+                legend = ax.get_legend()
+                if legend is None:
+                    continue
+                lbox = legend.get_window_extent(renderer)
+                for other in fig.axes:
+                    if other is not ax and other.axison:
+                        obox = other.get_tightbbox(renderer)
+                        assert not lbox.overlaps(obox), (
+                            f"{name}: the legend of {ax.get_title()!r} overlaps "
+                            f"{other.get_title()!r}: {lbox} {obox}")
+            for what, box in boxes:
+                assert box.x0 >= -0.5 and box.x1 <= width + 0.5, f"{name}: {what} cut: {box}"
+                assert box.y0 >= -0.5 and box.y1 <= height + 0.5, f"{name}: {what} cut: {box}"
+        finally:
+            view.close()
