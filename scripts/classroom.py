@@ -10,11 +10,11 @@ cannot do:
 - The page is always the "classroom" template (classroom/voila/templates/classroom: no cell
   tagged `classroom-hide`, nothing fetched from the internet) in the light theme: no query
   parameter (`?template=`, `?theme=`) and no notebook metadata can change either.
-- Each open page runs a Python kernel of its own (about KERNEL_MB MB). At most `--class-size`
-  kernels run at once; beyond, a learner gets a "the class is full" page (HTTP 503). A kernel
-  that no page is connected to is stopped after `--cull-after` seconds without activity.
-  A page talks to its kernel only through widget messages (Voila's default), and no response
-  carries a CORS header.
+- Each open page runs a Python kernel of its own (KERNEL_MB, KERNEL_MB_MAX). At most
+  `--class-size` kernels run at once; beyond, a learner gets a "the class is full" page (HTTP
+  503). A kernel that no page is connected to is stopped after `--cull-after` seconds without
+  activity. A page talks to its kernel only through widget messages (Voila's default), over
+  the v1 websocket protocol only (v1_only_connection), and no response carries a CORS header.
 - The token is generated here, or taken from $CLASSROOM_TOKEN, and the server never starts
   open. Beyond loopback it must have at least 16 characters; blanks are refused everywhere.
   It is never on a command line (`ps` shows those to every local user) and never in the
@@ -48,9 +48,10 @@ THEME = "light"
 
 CLASS_SIZE = 30  # kernels (open pages) at once, by default
 CULL_AFTER = 600  # s: a kernel with no page connected and no activity for this long is stopped
-# Resident memory of one page's kernel, measured by tests/test_classroom.py for lesson 3 (132 MB
-# RSS, 101 MB of it its own, with 20 learners) and lessons 1-5 (107-117 MB once rendered);
-# lessons 6-9 train or load models when they open: 250-375 MB (7 with torch installed).
+# Resident memory of one page's kernel: tests/test_classroom.py measures lesson 3 (with 20
+# learners, 130 MB RSS, 99 MB of it its own) and checks KERNEL_MB against it. Opened once each,
+# lessons 1-5 took 107-117 MB and lessons 6-9, which train or load models, 250-375 MB (lesson 7
+# imports torch when it is installed).
 KERNEL_MB = 130
 KERNEL_MB_MAX = 400
 SERVER_MB = 150  # the server itself, with a full class connected

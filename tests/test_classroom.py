@@ -140,6 +140,14 @@ def make_site(root):
     (served / "pic.png").write_bytes(base64.b64decode(png_b64((0, 128, 0))))
     (outside / "secret.txt").write_text(f"{markers.secret}\n")
     (outside / "secret.png").write_bytes(markers.secret.encode())
+    # a lesson that runs long enough for a websocket to join while it runs
+    slow = nbformat.v4.new_notebook(cells=[
+        code_cell("import time\ntime.sleep(2)", []),
+        code_cell(f"solution = 42  # SOLUTION-CODE-{uid}", [], hidden=True),
+        code_cell("time.sleep(1)", [])])
+    slow.metadata["kernelspec"] = nb.metadata["kernelspec"]
+    nbformat.write(slow, served / "slow.ipynb")
+    markers.solution_code = f"SOLUTION-CODE-{uid}"
     secret_nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markers.secret)])
     nbformat.write(secret_nb, outside / "secret.ipynb")
     return SimpleNamespace(root=root, served=served, outside=outside, m=markers)
@@ -651,6 +659,53 @@ def test_kernel_websocket_runs_no_code(probe_server, tmp_path):
     assert refused[f"http://127.0.0.1:{probe_server.port}"] is False, refused  # the page's own
     assert "execute_reply" not in replies and "execute_input" not in replies, replies
     assert not marker.exists(), "code sent over the kernel websocket ran"
+
+
+def test_websocket_joining_a_running_page_gets_no_code(probe_server, site):
+    """A websocket opened as soon as the kernel id is in the page (before Voila has run the
+    cells) gets no cell's source (execute_input), hidden cells included. (Their outputs do
+    reach it, as Voila sends a kernel's outputs to its websockets: the lessons' hidden cells
+    print checks for nbval, nothing secret.)"""
+    async def attempt():
+        from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+        buf, sockets = bytearray(), []
+
+        def on_chunk(chunk):
+            buf.extend(chunk)
+            if not sockets and (m := KERNEL_ID.search(buf)):
+                sockets.append(asyncio.ensure_future(open_ws(probe_server,
+                                                             m.group(1).decode())))
+
+        client = AsyncHTTPClient(force_instance=True)
+        try:
+            fetch = asyncio.ensure_future(client.fetch(HTTPRequest(
+                f"{probe_server.base}/voila/render/slow.ipynb?token={probe_server.token}",
+                streaming_callback=on_chunk, request_timeout=120)))
+            while not sockets and not fetch.done():
+                await asyncio.sleep(0.01)
+            ws = await sockets[0]
+            joined_before_the_end = not fetch.done()
+            frames = []
+            reader = asyncio.ensure_future(read_all(ws, frames))
+            await fetch
+            await asyncio.sleep(0.5)
+            ws.close()
+            await reader
+        finally:
+            client.close()
+        return joined_before_the_end, [decode_frame(f)[0] for f in frames]
+
+    async def read_all(ws, frames):
+        while (frame := await ws.read_message()) is not None:
+            frames.append(frame)
+
+    joined, msgs = run_async(attempt, 180)
+    assert joined, "the websocket opened only after the page was complete"
+    types = [m["msg_type"] for m in msgs]
+    assert "status" in types, types  # it did hear the kernel while the cells ran
+    assert "execute_input" not in types, types
+    assert not [m for m in msgs if site.m.solution_code in json.dumps(m)]
 
 
 def test_legacy_websocket_protocol_refused(probe_server):
