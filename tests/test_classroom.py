@@ -10,10 +10,13 @@ dark theme, and its kernel starts in a second.
 - Security: no query parameter and no notebook metadata changes the template or the theme, and
   no script from the URL reaches the page; without the token no page (302 to the login page)
   and no API (403); no path traversal; a POST needs the XSRF cookie; no CORS header; the
-  kernel websocket runs no code; connection files are private; the token is on no command
-  line and in no kernel's environment; a token too weak for the address starts nothing.
-- Limits: beyond --class-size kernels a learner gets the "class is full" page (503), and a
-  kernel that no page is connected to is culled after --cull-after seconds.
+  kernel websocket runs no code, shows no cell's source and speaks the v1 protocol only (a
+  legacy client hung Voila 0.5.13's server); connection files are private; the token is on
+  no command line and in no kernel's environment; a token too weak for the address starts
+  nothing.
+- Limits: beyond --class-size kernels a learner gets the "class is full" page (503), a kernel
+  being started counts once, and a kernel that no page is connected to is culled after
+  --cull-after seconds.
 - Stopping: Ctrl+C (SIGINT), SIGTERM and SIGHUP each leave no process, no listening port and
   no connection file.
 - A class, measured (test_a_class_of_learners): LEARNERS learners open lesson 3 within 10 s and
