@@ -224,8 +224,41 @@ def press_and_wait_value(page, handle, key, old):
     return slider_value(handle)
 
 
+def text_box(control):
+    """The widget box around a control when it drives text (an HTML widget) and no figure:
+    lesson 9's sampler. None for a control beside a figure."""
+    return control.evaluate_handle("""el => {
+        const p = el.closest('.widget-vbox');
+        return p && p.querySelector('.widget-html-content')
+            && !p.querySelector('.jupyter-matplotlib-canvas-div canvas') ? p : null;
+    }""").as_element()
+
+
+def exercise_text_slider(page, control, box, expected, tag):
+    """Keyboard moves on a slider that rewrites text: the value and the text follow, and the
+    text comes back when the slider does."""
+    handle = control.query_selector(".noUi-handle")
+    box.scroll_into_view_if_needed()
+    v0 = slider_value(handle)
+    assert v0 == pytest.approx(expected["value"]), f"{tag}: page shows {v0}, notebook stores"
+    text0 = box_text(page, box)
+    assert text0, f"{tag}: the text beside {expected['description']!r} is empty"
+    key, back = ("ArrowRight", "ArrowLeft") if v0 < expected["max"] else ("ArrowLeft", "ArrowRight")
+    v1 = press_and_wait_value(page, handle, key, v0)
+    wait_text(page, box, text0)
+    box.screenshot(path=shot_name(tag, "after"))
+    v2 = press_and_wait_value(page, handle, back, v1)
+    assert v2 == pytest.approx(v0)
+    page.wait_for_function("([b, t]) => window.__lstm.text(b) === t", arg=[box, text0],
+                           timeout=KEY_TIMEOUT_MS)
+    return f"{expected['description']}: {key} {v1:g} -> {back} {v2:g}, the text follows"
+
+
 def exercise_slider(page, control, expected, tag):
     """Keyboard moves on one slider; asserts values and figure changes; returns a summary."""
+    text_only = text_box(control)
+    if text_only is not None:
+        return exercise_text_slider(page, control, text_only, expected, tag)
     handle = control.query_selector(".noUi-handle")
     readout = control.query_selector(".widget-readout")
     box = figure_box(control)
@@ -289,7 +322,9 @@ def exercise_dropdown(page, control, expected, tag):
     base = wait_drawn(page, box)
     text0 = box_text(page, box)
     options = expected["options"]
-    i0 = options.index(select.evaluate("s => s.options[s.selectedIndex].text"))
+    # ipywidgets shows a dropdown's spaces as no-break spaces (so that runs of them survive)
+    shown = select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
+    i0 = options.index(shown)
     assert i0 == expected["value"], f"{tag}: page shows option {i0}, notebook stores"
     key = "ArrowDown" if i0 < len(options) - 1 else "ArrowUp"
     select.focus()
