@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from grad_support import numerical_grads, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,29 +39,6 @@ def load_script(path, name):
 
 
 make_fixtures = load_script(HERE / "make_train_fixtures.py", "make_train_fixtures")
-
-
-def rel_error(a, b):
-    """|a - b| / (|a| + |b|), the norm-wise relative error (0 when both are 0)."""
-    scale = np.linalg.norm(a) + np.linalg.norm(b)
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
-
-
-def numerical_grads(f, params, eps=1e-6):
-    """Central differences (f(p + eps) - f(p - eps)) / 2 eps, entry by entry."""
-    out = {}
-    for name, p in params.items():
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            up = f()
-            p[idx] = old - eps
-            down = f()
-            p[idx] = old
-            g[idx] = (up - down) / (2 * eps)
-        out[name] = g
-    return out
 
 
 def small_model(kind, I=3, H=4, O=2, every_step=False, seed=0):
