@@ -41,6 +41,14 @@ def text_of(outputs):
     return "".join(parts)
 
 
+def stored_exercise(notebook):
+    """The exercise as the lesson is stored: the answer cell's source and the text its check
+    cell shows (a stored lesson must show "Not answered yet")."""
+    nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
+    return (nb.cells[tagged(nb, "exercise-answer")].source,
+            text_of(nb.cells[tagged(nb, "exercise-check")].outputs))
+
+
 def feedback(notebook, answers, timeout=600):
     """The check cell's output text for each answer (the source of an answer cell)."""
     nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)

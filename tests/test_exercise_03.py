@@ -5,7 +5,7 @@ from typing import NamedTuple
 import nbformat
 import numpy as np
 import pytest
-from exercise_support import NOTEBOOKS, feedback, solution_code, tagged, text_of
+from exercise_support import NOTEBOOKS, feedback, solution_code, stored_exercise
 
 from lstm_exercises import lesson03
 
@@ -13,9 +13,9 @@ NOTEBOOK = "03_unrolled_over_time.ipynb"
 
 
 def test_stored_notebook_shows_not_answered_yet():
-    nb = nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4)
-    assert nb.cells[tagged(nb, "exercise-answer")].source.count("= ...") == 2
-    assert text_of(nb.cells[tagged(nb, "exercise-check")].outputs).startswith("Not answered yet")
+    answer, shown = stored_exercise(NOTEBOOK)
+    assert answer.count("= ...") == 2
+    assert shown.startswith("Not answered yet")
 
 
 @pytest.mark.slow

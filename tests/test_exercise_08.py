@@ -4,7 +4,7 @@ and the check itself against many ways of writing (and of getting wrong) Cho's G
 import nbformat
 import numpy as np
 import pytest
-from exercise_support import NOTEBOOKS, feedback, solution_code, tagged, text_of
+from exercise_support import NOTEBOOKS, feedback, solution_code, stored_exercise
 
 from lstm_core import sigmoid
 from lstm_exercises import lesson08
@@ -75,10 +75,9 @@ def stub(gru, x_t, h_prev):
 
 
 def test_stored_notebook_shows_not_answered_yet():
-    nb = nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4)
-    answer = nb.cells[tagged(nb, "exercise-answer")].source
+    answer, shown = stored_exercise(NOTEBOOK)
     assert "def gru_step_cho(gru, x_t, h_prev):" in answer and answer.rstrip().endswith("...")
-    assert text_of(nb.cells[tagged(nb, "exercise-check")].outputs).startswith("Not answered yet")
+    assert shown.startswith("Not answered yet")
 
 
 @pytest.mark.slow
