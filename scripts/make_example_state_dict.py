@@ -26,17 +26,21 @@ INPUT, HIDDEN, T, BATCH, STEPS, LR, SEED = 3, 8, 40, 32, 600, 0.01, 0
 EXAMPLE_SEED, EXAMPLE_T = 7, 60
 
 
-def main():
+def train(num_layers=1):
+    """torch.nn.LSTM(INPUT, HIDDEN, num_layers) and its linear head, trained on reset_sum;
+    returns the module, the head, its test mse, the predict-the-mean baseline, and the example
+    sequence x (T, 3) with what the module returned for it: outputs (T, H), h_n, c_n (L, H).
+    Shared with scripts/make_two_layer_example.py, which asks for two layers."""
     import torch
 
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
-    lstm = torch.nn.LSTM(INPUT, HIDDEN)  # float32, PyTorch's default initialization
-    head = torch.nn.Linear(HIDDEN, 1)
+    lstm = torch.nn.LSTM(INPUT, HIDDEN, num_layers=num_layers)  # float32, PyTorch's init
+    head = torch.nn.Linear(HIDDEN, 1)  # reads the top layer's h_t
     opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=LR)
     for step in range(STEPS):
         x, y = reset_sum(rng, BATCH, T)  # x (T, B, 3), y (T, 1, B)
-        out, _ = lstm(torch.from_numpy(x).float())  # (T, B, H)
+        out, _ = lstm(torch.from_numpy(x).float())  # (T, B, H): the top layer's h_t
         y_hat = head(out)  # (T, B, 1)
         loss = torch.nn.functional.mse_loss(y_hat, torch.from_numpy(y.transpose(0, 2, 1)).float())
         opt.zero_grad()
@@ -52,20 +56,34 @@ def main():
             torch.from_numpy(y_test.transpose(0, 2, 1)).float()).item()
         x, _ = reset_sum(np.random.default_rng(EXAMPLE_SEED), 1, EXAMPLE_T)
         x = x[:, 0, :]  # (T, 3): one sequence, unbatched
-        outputs, (h_n, c_n) = lstm(torch.from_numpy(x).float())  # unbatched: (T, H), (1, H)
+        outputs, (h_n, c_n) = lstm(torch.from_numpy(x).float())  # unbatched: (T, H), (L, H)
     baseline = float(np.mean((y_test - y_test.mean()) ** 2))
     print(f"test mse {test_mse:.4f} (predict the mean: {baseline:.4f})")
+    return lstm, head, test_mse, baseline, x, outputs.numpy(), h_n.numpy(), c_n.numpy()
 
+
+def save(prefix, num_layers):
+    """Train, then write data/{prefix}_state_dict.npz and data/{prefix}_example.npz; h_n and
+    c_n are (H,) for one layer, (L, H) for more."""
+    import torch
+
+    lstm, head, test_mse, baseline, x, outputs, h_n, c_n = train(num_layers)
+    if num_layers == 1:
+        h_n, c_n = h_n[0], c_n[0]
     DATA.mkdir(exist_ok=True)
-    np.savez_compressed(DATA / "torch_lstm_state_dict.npz",
+    np.savez_compressed(DATA / f"{prefix}_state_dict.npz",
                         **{k: v.numpy() for k, v in lstm.state_dict().items()})
     np.savez_compressed(
-        DATA / "torch_lstm_example.npz", x=x.astype(np.float32), outputs=outputs.numpy(),
-        h_n=h_n[0].numpy(), c_n=c_n[0].numpy(),
+        DATA / f"{prefix}_example.npz", x=x.astype(np.float32), outputs=outputs,
+        h_n=h_n, c_n=c_n,
         head_weight=head.weight.detach().numpy(), head_bias=head.bias.detach().numpy(),
         test_mse=test_mse, baseline_mse=baseline, train_steps=STEPS, train_T=T,
         torch_version=np.array(torch.__version__.split("+")[0]))
-    print(f"wrote {DATA / 'torch_lstm_state_dict.npz'} and {DATA / 'torch_lstm_example.npz'}")
+    print(f"wrote {DATA / f'{prefix}_state_dict.npz'} and {DATA / f'{prefix}_example.npz'}")
+
+
+def main():
+    save("torch_lstm", num_layers=1)
 
 
 if __name__ == "__main__":
