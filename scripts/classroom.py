@@ -282,6 +282,10 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
     vc.template, vc.theme = TEMPLATE, THEME
     vc.allow_template_override = vc.allow_theme_override = "NO"  # not ?template=, ?theme=
     vc.show_tracebacks = False
+    # /voila/files/ is a plain file handler that asks for no token (tornado's StaticFileHandler):
+    # with Voila's default allowlist (images) anyone reaching the port could fetch the folder's
+    # images. No lesson shows a file from its folder (their figures are outputs), so none.
+    vc.file_allowlist = []
     vc.multi_kernel_manager_class = manager
     km = c.MappingKernelManager
     km.cull_idle_timeout = cull_after
@@ -293,8 +297,9 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
     app.initialize([str(target), *voila_args])
     conf = app.voila_configuration
     policy = (conf.template, conf.theme, conf.allow_template_override,
-              conf.allow_theme_override, conf.show_tracebacks, app.token, app.ip)
-    if policy != (TEMPLATE, THEME, "NO", "NO", False, token, ip):
+              conf.allow_theme_override, conf.show_tracebacks, conf.file_allowlist, app.token,
+              app.ip)
+    if policy != (TEMPLATE, THEME, "NO", "NO", False, [], token, ip):
         raise SystemExit(f"classroom.py: Voila's settings are not the classroom's: {policy[:5]}")
 
     loop = IOLoop.current()
