@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_core import LSTM, _check_size
+from lstm_core import LSTM, _check_products, _check_size, _stacked
 from lstm_train import (
     Adam,
     _as_rng,
@@ -277,22 +277,24 @@ class CharLSTM:
 
     def run(self, ids, chunk=1024, h0=None, c0=None):
         """Read one text, ids (N,): (c, h), each (N, H) float32, c[t] and h[t] the states
-        after reading character t. Computed by `LSTM.trace` in chunks of `chunk` characters,
-        the state carried from chunk to chunk (the same numbers as one long trace)."""
+        after reading character t, from h0, c0 (H, 1) (zeros if None). Computed in float64 by
+        `read` in chunks of `chunk` characters, the state carried (the same numbers as one long
+        `LSTM.trace`, up to round-off)."""
         ids = _check_ids("ids", ids, len(self.vocab), ndim=1)
         chunk = _check_size("chunk", chunk)
         H = self.hidden_size
         h, c = self._states(1, h0, c0, np.float64)
         cs, hs = np.empty((len(ids), H), np.float32), np.empty((len(ids), H), np.float32)
         for start in range(0, len(ids), chunk):
-            trace = self.lstm.trace(self.one_hot(ids[start:start + chunk, None]), h, c)
-            cs[start:start + chunk], hs[start:start + chunk] = trace.c[:, :, 0], trace.h[:, :, 0]
-            h, c = trace.h[-1], trace.c[-1]
+            seg = ids[start:start + chunk, None]  # (T, 1)
+            cells = np.empty((len(seg), H, 1))
+            h_seg, h, c = self.read(seg, h, c, cells=cells)
+            cs[start:start + len(seg)], hs[start:start + len(seg)] = cells[:, :, 0], h_seg[:, :, 0]
         return cs, hs
 
     def log2probs(self, ids, chunk=4096):
         """log2 p(ids[t] | ids[:t]) for t = 1 .. N - 1, (N - 1,): the model reads the text from
-        a zero state, by the fast `LSTM.forward` in chunks, the state carried."""
+        a zero state, by `read` in chunks, the state carried."""
         ids = _check_ids("ids", ids, len(self.vocab), ndim=1)
         if len(ids) < 2:
             raise ValueError("a text of at least 2 characters is needed: the first one is read, "
@@ -308,11 +310,57 @@ class CharLSTM:
         return out
 
     def _log_p(self, seg, nxt, h, c):
-        outputs, h, c = self.lstm.forward(self.one_hot(seg[:, None]), h, c)  # (T, H, 1)
-        y = self._scores(outputs, np.float64)[:, :, 0]  # (T, V)
+        outputs, h, c = self.read(seg[:, None], h, c)  # (T, H, 1)
+        y = outputs[:, :, 0] @ self.Wy.T + self.by[:, 0]  # (T, V): y_t = W_y h_t + b_y, in rows
         y -= y.max(axis=1, keepdims=True)
         log_p = y - np.log(np.exp(y).sum(axis=1, keepdims=True))
         return log_p[np.arange(len(seg)), nxt], h, c
+
+    def read(self, ids, h0=None, c0=None, cells=None):
+        """The LSTM over character indices ids (T, B) (B streams, read side by side) from the
+        states h0, c0 (H, B) (zeros if None), in float64. Returns (outputs (T, H, B), h, c) as
+        `LSTM.forward` on the one-hot inputs does, up to round-off; `cells`, an array
+        (T, H, B), receives every c_t if given.
+
+        Why not `LSTM.forward(self.one_hot(ids))`: W_x x_t with a one-hot x_t is column x_t of
+        W_x, so a lookup replaces the product (4H * V multiplications per character), and
+        nothing else is checked or copied at every step. In Pyodide (numpy without BLAS) each
+        multiplication and each numpy call costs 5 to 20 times more than in CPython."""
+        V, H = len(self.vocab), self.hidden_size
+        ids = _check_ids("ids", ids, V, ndim=2)
+        T, B = ids.shape
+        h, c = self._states(B, h0, c0, np.float64)
+        if cells is not None and (not isinstance(cells, np.ndarray) or cells.shape != (T, H, B)
+                                  or cells.dtype != np.float64):
+            raise ValueError(f"cells must be a float64 array of shape ({T}, {H}, {B}); got "
+                             f"{getattr(cells, 'dtype', type(cells).__name__)} "
+                             f"{getattr(cells, 'shape', '')}")
+        params = self.lstm._params(np.float64)
+        _check_products(params, np.ones(1), h)  # one-hot inputs: max |x_t| = 1
+        W, b = _stacked(params)  # (4H, H + V), (4H,): rows f, i, o, g, the sigmoid rows halved
+        W_h = np.ascontiguousarray(W[:, :H])  # (4H, H)
+        P = W[:, H:].T[ids] + b  # (T, B, 4H): P[t, s] = W_x x_t + b for stream s, a lookup
+        P = np.ascontiguousarray(P.transpose(0, 2, 1))  # (T, 4H, B), columns as in the equations
+        outputs = np.empty((T, H, B))
+        c = c.copy()
+        a = np.empty((4 * H, B))  # the four gates of one step, reused
+        f, i, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        sig, half = a[:3 * H], np.array(0.5)
+        for t in range(T):  # LSTM.forward's step, in place (its comments say why)
+            np.matmul(W_h, h, a)  # a = W_h h_{t-1}
+            a += P[t]  # + W_x x_t + b
+            np.tanh(a, a)  # sigma(x) = (1 + tanh(x / 2)) / 2: the sigmoid rows were halved
+            sig *= half
+            sig += half
+            c *= f  # c_t = f_t * c_{t-1} + i_t * g_t
+            i *= g
+            c += i
+            h = outputs[t]
+            np.tanh(c, h)  # h_t = o_t * tanh(c_t)
+            h *= o
+            if cells is not None:
+                cells[t] = c
+        return outputs, h.copy(), c
 
 
 # ---- truncated BPTT over long text -----------------------------------------------------
@@ -459,7 +507,9 @@ def unigram_log2probs(train_ids, ids, V):
     ids = _check_ids("ids", ids, V, ndim=1)
     if len(ids) < 2:
         raise ValueError("ids needs at least 2 characters (the first one is not predicted)")
-    p = (np.bincount(train_ids, minlength=V) + 1.0) / (len(train_ids) + V)
+    # int32 ids: np.bincount casts to the platform's intp, 32 bits in Pyodide (wasm32), where
+    # it refuses int64 ("Cannot cast ... according to the rule 'safe'"); V < 2**31
+    p = (np.bincount(train_ids.astype(np.int32), minlength=V) + 1.0) / (len(train_ids) + V)
     return np.log2(p[ids[1:]])
 
 

@@ -155,6 +155,34 @@ def test_run_and_log2probs_in_chunks_equal_one_long_trace():
     np.testing.assert_allclose(model.log2probs(ids, chunk=1000), by_hand, rtol=1e-10)
 
 
+def test_read_is_lstm_forward_on_one_hot_inputs_for_streams_side_by_side():
+    model = small_model(scale=1.0)
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 5, (30, 3))  # 3 streams of 30 characters
+    h0, c0 = rng.normal(0, 0.5, (4, 3)), rng.normal(0, 0.5, (4, 3))
+    cells = np.empty((30, 4, 3))
+    outputs, h, c = model.read(ids, h0, c0, cells=cells)
+    x = model.one_hot(ids)  # (T, B, V): W_x x_t by a product, as LSTM.forward computes it
+    ref_outputs, ref_h, ref_c = model.lstm.forward(x, h0, c0)
+    trace = model.lstm.trace(x, h0, c0)  # the readable path, one equation a line
+    np.testing.assert_allclose(outputs, ref_outputs, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(outputs, trace.h, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(cells, trace.c, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h, ref_h, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(c, ref_c, rtol=1e-12, atol=1e-15)
+    for s in range(3):  # each stream alone: the streams do not mix
+        alone, _, _ = model.read(ids[:, s:s + 1], h0[:, s:s + 1], c0[:, s:s + 1])
+        np.testing.assert_allclose(alone[:, :, 0], outputs[:, :, s], rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(h0, model.read(ids[:0], h0, c0)[1])  # T = 0: the states
+    with pytest.raises(ValueError, match=r"cells must be a float64 array of shape \(30, 4, 3\)"):
+        model.read(ids, cells=np.empty((30, 4, 3), np.float32))
+    with pytest.raises(TypeError, match=r"integer character indices \(T, B\)"):
+        model.read(ids[:, 0])
+    model.lstm.Wf[0, 0] = 1e308  # products that would overflow are refused, as by forward
+    with pytest.raises(ValueError, match="overflow"):
+        model.read(ids)
+
+
 def test_streams_are_contiguous_and_each_segment_continues_the_last():
     ids = np.arange(101)
     segments = list(stream_segments(ids, batch_size=4, seq_len=5))
@@ -278,6 +306,28 @@ def test_ngram_probabilities_sum_to_one_over_the_vocabulary():
     context = train[100:103]
     total = sum(2.0 ** ngram_log2probs(train, np.r_[context, k], 4, 4)[-1] for k in range(4))
     assert total == pytest.approx(1.0, rel=1e-12)
+
+
+def test_the_baselines_run_where_numpys_intp_has_32_bits(monkeypatch):
+    """Pyodide (wasm32), where the lessons also run: np.bincount casts its input to intp,
+    int32 there, and refuses int64 ids. The same check here, with numpy's own bincount."""
+    rng = np.random.default_rng(2)
+    train, test = rng.integers(0, 6, 500), rng.integers(0, 6, 40)  # int64 ids
+    expected = unigram_log2probs(train, test, 6), ngram_log2probs(train, test, 6, 3)
+    real = np.bincount
+
+    def bincount_with_32_bit_intp(x, *args, **kwargs):
+        x = np.asarray(x)
+        if not np.can_cast(x.dtype, np.int32, "safe"):
+            raise TypeError(f"Cannot cast array data from {x.dtype!r} to dtype('int32') "
+                            "according to the rule 'safe'")
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr(np, "bincount", bincount_with_32_bit_intp)
+    with pytest.raises(TypeError, match="Cannot cast"):  # the stand-in refuses as wasm32 does
+        np.bincount(train)
+    np.testing.assert_array_equal(unigram_log2probs(train, test, 6), expected[0])
+    np.testing.assert_array_equal(ngram_log2probs(train, test, 6, 3), expected[1])
 
 
 def test_bad_baseline_inputs_are_refused():
