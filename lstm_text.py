@@ -531,18 +531,19 @@ def ngram_log2probs(train_ids, ids, V, order):
                          f"use order <= {int(62 * math.log(2) / math.log(V))}")
     p = 2.0 ** unigram_log2probs(train_ids, ids, V)  # p_1 at positions 1 .. N - 1
     t = np.arange(1, len(ids))  # the positions predicted
+    tables = _ngram_counts(train_ids, order, V)
     for n in range(2, order + 1):
-        if len(train_ids) < n:
+        if n not in tables:  # train_ids is shorter than n
             break
         m = n - 1  # context length
-        train_keys = _keys(train_ids, n, V)  # the n-grams of train_ids as integers
-        grams, counts = np.unique(train_keys, return_counts=True)
+        grams, counts = tables[n]  # the n-grams of train_ids as integers, sorted; C(h c)
         contexts, first, followers = np.unique(grams // V, return_index=True,
                                                return_counts=True)
         context_counts = np.add.reduceat(counts, first)  # C(h)
         ok = t >= m  # positions with a full context
         keys = np.zeros(len(t), np.int64)
-        keys[ok] = _keys(ids, n, V)[t[ok] - m]  # the n-gram ending at t
+        if ok.any():  # (a text shorter than n has none)
+            keys[ok] = _keys(ids, n, V)[t[ok] - m]  # the n-gram ending at t
         C_hc = _lookup(grams, counts, keys)
         j = np.searchsorted(contexts, keys // V)
         seen = ok & (j < len(contexts)) & (contexts[np.minimum(j, len(contexts) - 1)] == keys // V)
@@ -551,6 +552,28 @@ def ngram_log2probs(train_ids, ids, V, order):
         C_hc = np.where(ok, C_hc, 0)
         p = np.where(seen, (C_hc + U_h * p) / np.maximum(C_h + U_h, 1), p)
     return np.log2(p)
+
+
+def _ngram_counts(ids, order, V):
+    """{n: (grams, counts)} for n = 2 .. order: the distinct n-grams of ids as `_keys`
+    integers, sorted, and how often each occurs. One sort, of the longest: each shorter
+    n-gram starts a longer one (the key // V of the longer one), except the last of the text."""
+    top = min(order, len(ids))
+    if top < 2:
+        return {}
+    grams, counts = np.unique(_keys(ids, top, V), return_counts=True)
+    tables = {top: (grams, counts)}
+    for n in range(top - 1, 1, -1):
+        grams, first = np.unique(grams // V, return_index=True)  # the (n+1)-grams' first n
+        counts = np.add.reduceat(counts, first)
+        last = _keys(ids[-n:], n, V)[0]  # the text's last n-gram starts no (n+1)-gram
+        j = int(np.searchsorted(grams, last))
+        if j < len(grams) and grams[j] == last:
+            counts[j] += 1
+        else:
+            grams, counts = np.insert(grams, j, last), np.insert(counts, j, 1)
+        tables[n] = grams, counts
+    return tables
 
 
 def _keys(ids, n, V):

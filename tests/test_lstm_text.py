@@ -5,6 +5,7 @@ computed by hand, the carried state against one long pass, sampling, and bad inp
 import math
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -306,6 +307,26 @@ def test_ngram_probabilities_sum_to_one_over_the_vocabulary():
     context = train[100:103]
     total = sum(2.0 ** ngram_log2probs(train, np.r_[context, k], 4, 4)[-1] for k in range(4))
     assert total == pytest.approx(1.0, rel=1e-12)
+
+
+def test_the_ngram_counts_of_every_order_are_the_counts_of_the_text():
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 3, 200)
+    tables = lstm_text._ngram_counts(ids, 5, 3)  # from one sort, of the 5-grams
+    assert sorted(tables) == [2, 3, 4, 5]
+    for n, (grams, counts) in tables.items():
+        direct = Counter(tuple(int(v) for v in ids[k:k + n]) for k in range(len(ids) - n + 1))
+        digits = [tuple(int(g) // 3 ** (n - 1 - j) % 3 for j in range(n)) for g in grams]
+        assert dict(zip(digits, counts.tolist(), strict=True)) == direct
+        assert np.all(np.diff(grams) > 0)  # sorted and distinct
+    assert lstm_text._ngram_counts(ids[:3], 5, 3).keys() == {2, 3}  # up to the text's length
+
+
+def test_a_text_shorter_than_the_ngram_order_uses_the_contexts_it_has():
+    rng = np.random.default_rng(4)
+    train, short = rng.integers(0, 4, 300), rng.integers(0, 4, 3)
+    np.testing.assert_array_equal(ngram_log2probs(train, short, 4, 6),
+                                  ngram_log2probs(train, short, 4, 3))
 
 
 def test_the_baselines_run_where_numpys_intp_has_32_bits(monkeypatch):
