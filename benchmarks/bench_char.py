@@ -2,6 +2,7 @@
 
     python benchmarks/bench_char.py            # about two minutes
     python benchmarks/bench_char.py --quick    # a short, noisier run
+    python benchmarks/bench_char.py --read     # reading only: lesson 9's log2probs and run
 
 One training step = forward over a segment of one-hot characters (T steps, B streams, carried
 states h0 and c0), the softmax read-out's cross-entropy, and the gradient of every parameter;
@@ -14,6 +15,10 @@ median of many samples:
 - torch64 / torch32: `torch.nn.LSTM` + `torch.nn.Linear` + `cross_entropy`, `loss.backward()`
   (autograd on the CPU), the same weights and the same one-hot input tensor.
 
+With --read, the trained model (data/char_lstm.npz) reads held-out text without gradients,
+microseconds per character: `CharLSTM.read` (W_x x_t as a column lookup, what log2probs and
+run use), `LSTM.forward` on one-hot inputs (the product W_x x_t), and `LSTM.trace`.
+
 Before timing, the numpy gradients are checked against torch64's. Everything runs with one
 thread (numpy's BLAS and torch's), as scripts/train_char_lstm.py trains, then with the
 default threads.
@@ -22,12 +27,13 @@ default threads.
 import argparse
 import math
 import os
+import sys
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 from timing import measure
 
-from lstm_text import CharLSTM, Vocab
+from lstm_text import CharLSTM, Vocab, load_char_model, read_corpus
 
 try:
     import torch
@@ -83,11 +89,35 @@ def contenders(shape):
     return runs
 
 
+def reading(samples, min_sample_s, n=2048):
+    """The trained model reads n held-out characters from a zero state, one BLAS thread."""
+    model, _ = load_char_model()
+    ids = model.vocab.encode(read_corpus("heldout"))[:n, None]  # (T, 1): one stream
+    x = model.one_hot(ids)  # (T, 1, V)
+    outputs, _, c = model.read(ids)  # the contenders must agree before they race
+    ref_outputs, _, ref_c = model.lstm.forward(x)
+    np.testing.assert_allclose(outputs, ref_outputs, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(c, ref_c, rtol=1e-12, atol=1e-15)
+    runs = {"CharLSTM.read": lambda: model.read(ids),
+            "LSTM.forward(one_hot)": lambda: model.lstm.forward(model.one_hot(ids)),
+            "LSTM.trace(one_hot)": lambda: model.lstm.trace(model.one_hot(ids))}
+    with threadpool_limits(1):
+        load = os.getloadavg()[0] if sys.platform != "emscripten" else math.nan  # Pyodide: 0.1
+        times = measure(runs, samples, min_sample_s)
+    print(f"\n## the trained model reads {n} held-out characters (H = {model.hidden_size}, "
+          f"V = {len(model.vocab)}), 1 thread; load average {load:.1f} at the start")
+    for name, t in times.items():
+        print(f"{name:>22}  {t / n * 1e6:7.1f} us per character")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (noisier)")
+    parser.add_argument("--read", action="store_true", help="reading only (no training step)")
     args = parser.parse_args()
     samples, min_sample_s = (5, 0.2) if args.quick else (15, 0.3)
+    if args.read:
+        return reading(samples, min_sample_s)
     results = {}
     for threads in ("1 thread", "default threads"):
         limit = 1 if threads == "1 thread" else None
