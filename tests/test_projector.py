@@ -370,7 +370,8 @@ def test_drag_beside_a_zoomed_figure(lesson, room):
     }""").as_element()
     if box is None:
         pytest.skip(f"{lesson}'s first slider drives text, not a figure")
-    box.scroll_into_view_if_needed()
+    page.bring_to_front()  # the mouse goes to the page in front
+    box.evaluate("b => b.scrollIntoView({block: 'center'})")
     base = wait_drawn(page, box)
     handle = control.query_selector(".noUi-handle")
     track = control.query_selector(".noUi-base").bounding_box()
