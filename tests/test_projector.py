@@ -119,8 +119,8 @@ FIGURES_JS = r"""() => {
   });
 }"""
 
-# Scroll figure k's box to the top of the window (or centre it when it is shorter than the
-# window) and return its rectangle: [left, top, right, bottom].
+# Scroll figure k's box to the centre of the window and return the rectangle holding the box,
+# the figure and the box's controls: [left, top, right, bottom].
 SCROLL_TO_JS = r"""k => {
   const f = [...document.querySelectorAll(
       '#rendered_cells .jupyter-matplotlib-figure, #rendered_cells .jp-OutputArea-output img')][k];
@@ -128,8 +128,10 @@ SCROLL_TO_JS = r"""k => {
   let box = f;
   while (box.parentElement && box.parentElement !== out) box = box.parentElement;
   box.scrollIntoView({block: 'center', inline: 'nearest'});
-  const r = box.getBoundingClientRect();
-  return [r.left, r.top, r.right, r.bottom];
+  const parts = [box, f, ...box.querySelectorAll('.widget-slider, .widget-dropdown')];
+  const rs = parts.map(e => e.getBoundingClientRect());  // the figure may overflow its box
+  return [Math.min(...rs.map(r => r.left)), Math.min(...rs.map(r => r.top)),
+          Math.max(...rs.map(r => r.right)), Math.max(...rs.map(r => r.bottom))];
 }"""
 
 # The smallest rendered text: every visible text node of the page, its parent's computed
@@ -290,6 +292,8 @@ def test_figures_fit_the_screen(lesson, size, room, capsys):
     w, h = SIZES[size]
     figures = settle(page, (w, h))
     expected = displayed_figures(room.dir / f"{lesson}.ipynb")
+    width = page.evaluate("() => document.querySelector('#rendered_cells').clientWidth")
+    w = min(w, width)  # the window less its scroll bar
     assert len(figures) == expected, f"{lesson}: {len(figures)} figures in the page, not {expected}"
     lines = []
     for k, fig in enumerate(figures):
