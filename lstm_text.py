@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_core import LSTM, _check_products, _check_size, _stacked
+from lstm_core import LSTM, PROJECTION_CHUNK, _check_products, _check_size, _stacked
 from lstm_train import (
     Adam,
     _as_rng,
@@ -339,16 +339,18 @@ class CharLSTM:
         _check_products(params, np.ones(1), h)  # one-hot inputs: max |x_t| = 1
         W, b = _stacked(params)  # (4H, H + V), (4H,): rows f, i, o, g, the sigmoid rows halved
         W_h = np.ascontiguousarray(W[:, :H])  # (4H, H)
-        P = W[:, H:].T[ids] + b  # (T, B, 4H): P[t, s] = W_x x_t + b for stream s, a lookup
-        P = np.ascontiguousarray(P.transpose(0, 2, 1))  # (T, 4H, B), columns as in the equations
+        W_x_rows = np.ascontiguousarray(W[:, H:].T)  # (V, 4H): row k is W_x's column k
+        steps = max(1, PROJECTION_CHUNK // (4 * H * B))  # of W_x x_t + b at once: memory bounded
         outputs = np.empty((T, H, B))
         c = c.copy()
         a = np.empty((4 * H, B))  # the four gates of one step, reused
         f, i, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
         sig, half = a[:3 * H], np.array(0.5)
         for t in range(T):  # LSTM.forward's step, in place (its comments say why)
+            if t % steps == 0:  # P[s] = W_x x_{t+s} + b, a lookup: (steps, 4H, B)
+                P = np.ascontiguousarray((W_x_rows[ids[t:t + steps]] + b).transpose(0, 2, 1))
             np.matmul(W_h, h, a)  # a = W_h h_{t-1}
-            a += P[t]  # + W_x x_t + b
+            a += P[t % steps]  # + W_x x_t + b
             np.tanh(a, a)  # sigma(x) = (1 + tanh(x / 2)) / 2: the sigmoid rows were halved
             sig *= half
             sig += half

@@ -156,7 +156,7 @@ def test_run_and_log2probs_in_chunks_equal_one_long_trace():
     np.testing.assert_allclose(model.log2probs(ids, chunk=1000), by_hand, rtol=1e-10)
 
 
-def test_read_is_lstm_forward_on_one_hot_inputs_for_streams_side_by_side():
+def test_read_is_lstm_forward_on_one_hot_inputs_for_streams_side_by_side(monkeypatch):
     model = small_model(scale=1.0)
     rng = np.random.default_rng(7)
     ids = rng.integers(0, 5, (30, 3))  # 3 streams of 30 characters
@@ -174,6 +174,8 @@ def test_read_is_lstm_forward_on_one_hot_inputs_for_streams_side_by_side():
     for s in range(3):  # each stream alone: the streams do not mix
         alone, _, _ = model.read(ids[:, s:s + 1], h0[:, s:s + 1], c0[:, s:s + 1])
         np.testing.assert_allclose(alone[:, :, 0], outputs[:, :, s], rtol=1e-12, atol=1e-15)
+    monkeypatch.setattr(lstm_text, "PROJECTION_CHUNK", 4 * 4 * 3 * 7)  # 7 steps' W_x x_t at once
+    np.testing.assert_array_equal(model.read(ids, h0, c0)[0], outputs)
     np.testing.assert_array_equal(h0, model.read(ids[:0], h0, c0)[1])  # T = 0: the states
     with pytest.raises(ValueError, match=r"cells must be a float64 array of shape \(30, 4, 3\)"):
         model.read(ids, cells=np.empty((30, 4, 3), np.float32))
