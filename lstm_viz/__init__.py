@@ -63,6 +63,10 @@ Conventions shared by every lesson (use the constants, do not restyle per lesson
 - signed values (g_t, c_t, h_t): `SIGNED_CMAP`, centred on 0 with symmetric limits;
 - the cursor for step t: `CURSOR_STYLE`, via `add_cursor`;
 - font sizes for a projector: `FONT`; titles name the symbol ("$f_t$ forget gate").
+- two layouts of the lesson figures (`UnrolledFigure`, `RelativesFigure`): "notebook"
+  (portrait, at most 848 px wide: JupyterLab, the static site, nbval) and "projector"
+  (landscape, `PROJECTOR_FONT`: classroom mode). `layout()` says which, from
+  $LSTM_VIZ_LAYOUT (`LAYOUT_VARIABLE`), which scripts/classroom.py sets for its kernels.
 
 The lesson figures built here: `valve_figure` (lesson 1, one gate as a valve) and
 `UnrolledFigure` (lesson 3: six gate heatmaps over time from an `lstm_core.Gates` trace; lessons
@@ -73,7 +77,8 @@ TypeError or ValueError that names the argument, what it must be and what came.
 
 The package, one concern a module (import the names from `lstm_viz` itself):
 - `style`: the conventions above and the helpers that apply them (`new_figure`,
-  `style_axes`, `add_cursor`, `gate_image`, `signed_image`, `signed_limit`);
+  `style_axes`, `add_cursor`, `gate_image`, `signed_image`, `signed_limit`, `layout`,
+  `layout_font`);
 - `sliders`: the slider machinery (`SliderFigure`, `float_slider`, `TEXT_CLASS`);
 - `fast_drawing`: what keeps a move cheap (`GlyphText`, `add_readout`, and the faster PNG
   frames under ipympl, which fall back to plain ipympl where matplotlib's internals differ);
@@ -93,9 +98,14 @@ from .style import (
     FONT,
     GATE_CMAP,
     GATE_LIMITS,
+    LAYOUT_VARIABLE,
+    LAYOUTS,
+    PROJECTOR_FONT,
     SIGNED_CMAP,
     add_cursor,
     gate_image,
+    layout,
+    layout_font,
     new_figure,
     signed_image,
     signed_limit,
@@ -110,9 +120,12 @@ __all__ = [
     "FONT",
     "GATE_CMAP",
     "GATE_LIMITS",
+    "LAYOUTS",
+    "LAYOUT_VARIABLE",
     "MAX_OPTIONS",
     "MAX_VALVE_STEPS",
     "PNG_COMPRESS_LEVEL",
+    "PROJECTOR_FONT",
     "SIGNED_CMAP",
     "TEXT_CLASS",
     "GlyphText",
@@ -122,6 +135,8 @@ __all__ = [
     "add_readout",
     "float_slider",
     "gate_image",
+    "layout",
+    "layout_font",
     "new_figure",
     "signed_image",
     "signed_limit",

@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import matplotlib.patheffects as path_effects
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from lstm_core import sigmoid
 
@@ -13,15 +14,18 @@ from . import _checks
 from .fast_drawing import _text_panel
 from .sliders import SliderFigure, _float_options, check_blit, float_slider
 from .style import (
+    DPI,
     FONT,
     SIGNED_CMAP,
     add_cursor,
     gate_image,
+    layout_font,
     new_figure,
     signed_image,
     signed_limit,
     style_axes,
 )
+from .style import layout as read_layout
 
 MAX_VALVE_STEPS = 10_000  # the signal panel is ~500 px wide: more steps than that is a blur
 
@@ -127,6 +131,50 @@ _LINE_COLORS = {"f": "#1b9e77", "i": "#d95f02", "o": "#7570b3",
 FIELDS = ("f", "i", "g", "o", "c", "h")
 
 
+# Where UnrolledFigure's panels go in each layout (lstm_viz.layout()), in pixels from the
+# figure's top left at DPI: one drawing method, two tables.
+_GRID = {
+    # 10.5 x 12 in = 840 x 960 px: at most 848 px wide, JupyterLab's output area at 1280x800
+    # with the file browser open (a live ipympl canvas does not shrink). Rows, top to bottom:
+    # the input, two rows of three heatmaps (190 px, its bar, its ticks: 262 px a column),
+    # the selected unit's lines, and the readout under them all (beside the input it made the
+    # figure 1040 px wide).
+    "notebook": {
+        "size": (840, 960),
+        "heat": {"f": (62, 192), "i": (324, 192), "o": (586, 192),
+                 "g": (62, 408), "c": (324, 408), "h": (586, 408)},
+        "heat_size": (190, 140), "bar": (6, 9),  # colorbar: gap after the heatmap, width
+        "xlabel": "fiogch", "ylabel": "fg",  # the panels that name their axes
+        "input": (62, 36, 650, 92), "input_narrow": (62, 36, 580, 92),
+        "legend_rows": 4,  # more inputs than this: a two-column legend, a narrower input
+        "legend": {},  # matplotlib's legend spacing
+        "unit_gates": (62, 634, 290, 110), "unit_signed": (462, 634, 290, 110),
+        "unit_titles": ("the selected unit: gates $f_t, i_t, o_t$",
+                        "the selected unit: $g_t, c_t, h_t$"),
+        "readout": (62, 796, 770, 160),
+        "ticks": None,  # matplotlib's own tick locators
+    },
+    # 15.5 x 7.5 in = 1240 x 600 px, for a 16:9 projector (classroom mode), PROJECTOR_FONT:
+    # the classroom template zooms it to 0.98 at 1280x720 (its 18 pt are 19.6 px), 1.49 at
+    # 1920x1080. Left: the input, the selected unit's lines, the readout under them; right:
+    # the six heatmaps, the gates in (0, 1) in the first column, the signed values in the second.
+    "projector": {
+        "size": (1240, 600),
+        "heat": {"f": (795, 40), "i": (795, 225), "o": (795, 410),
+                 "g": (1030, 40), "c": (1030, 225), "h": (1030, 410)},
+        "heat_size": (140, 125), "bar": (6, 10),
+        "xlabel": "oh", "ylabel": "fio",
+        "input": (92, 40, 500, 76), "input_narrow": (92, 40, 400, 76),
+        "legend_rows": 3,
+        "legend": {"borderaxespad": 0.2, "labelspacing": 0.3, "handletextpad": 0.4},
+        "unit_gates": (92, 186, 195, 96), "unit_signed": (430, 186, 195, 96),
+        "unit_titles": ("gates $f_t, i_t, o_t$", "$g_t, c_t, h_t$"),
+        "readout": (30, 356, 700, 236),
+        "ticks": 3,  # at most about this many ticks on a heatmap's axes
+    },
+}
+
+
 _PRE = ("f_pre", "i_pre", "g_pre", "o_pre")
 # What a trace's values must be, from how they are made: sigmoid, tanh and o * tanh(c). The
 # panels' fixed colour limits show these ranges; a value outside is not an LSTM's trace.
@@ -216,6 +264,9 @@ class UnrolledFigure(SliderFigure):
                  (`AxesImage.set_data`), with `checkpoint_labels` shown in the readout.
     c0           the initial cell state (H,), (H, 1) or (H, B) used for c_(t-1) at t = 0
                  (default zeros).
+    layout       "notebook" (portrait, 840 x 960 px) or "projector" (landscape, 1240 x 600
+                 px, PROJECTOR_FONT: classroom mode); default `lstm_viz.layout()`, which
+                 reads $LSTM_VIZ_LAYOUT. The same panels, artists and numbers in both.
 
     Every value must be finite and at most 1e100 in magnitude, and the gates in their
     ranges (f, i, o in [0, 1], g and h in [-1, 1]). `set_trace(trace, x=None)` swaps the
@@ -223,9 +274,11 @@ class UnrolledFigure(SliderFigure):
     """
 
     def __init__(self, trace, x=None, *, t=None, unit=0, batch=0, checkpoints=None,
-                 checkpoint_labels=None, c0=None, title=None, blit="auto"):
+                 checkpoint_labels=None, c0=None, title=None, blit="auto", layout=None):
         # Every argument is checked before anything exists: a refused call leaves no figure.
         check_blit(blit)
+        self.layout = read_layout(layout)
+        self.font = layout_font(self.layout)
         _checks.drawable_text("title", title, optional=True)
         if checkpoints is not None:
             if hasattr(checkpoints, "f") or not isinstance(checkpoints, (list, tuple)):
@@ -293,34 +346,42 @@ class UnrolledFigure(SliderFigure):
 
     def _build(self, title):
         T, H = self.T, self.H
-        # 10.5 x 12 in = 840 x 960 px at DPI 80: at most 848 px wide, JupyterLab's output area
-        # at 1280x800 with the file browser open (a live ipympl canvas does not shrink). Rows,
-        # top to bottom: the input, two rows of three heatmaps, the selected unit's lines, and
-        # the readout under them all (beside the input it made the figure 1040 px wide).
-        fig = new_figure(figsize=(10.5, 12))
+        grid, font = _GRID[self.layout], self.font
+        fig = new_figure(figsize=(grid["size"][0] / DPI, grid["size"][1] / DPI))
         width_px, height_px = fig.get_size_inches() * fig.dpi
 
         def rect(left, top, width, height):  # pixels from the top left -> figure fraction
             return [left / width_px, 1 - (top + height) / height_px,
                     width / width_px, height / height_px]
 
+        def fewer_ticks(axis, nbins):  # the projector's big tick labels: fewer of them
+            if grid["ticks"]:
+                axis.set_major_locator(MaxNLocator(nbins, integer=True))
+
         self.axes = {}
         self.images = {}
         self.cursors = []
         self.unit_boxes = []
         extent = (-0.5, T - 0.5, -0.5, H - 0.5)
-        for k, (field, panel_title, kind) in enumerate(_PANELS):
-            row, col = divmod(k, 3)
-            left, top = 62 + 262 * col, 192 + 216 * row  # 190 px heatmap, bar, its ticks
-            ax = fig.add_axes(rect(left, top, 190, 140))
-            cax = fig.add_axes(rect(left + 196, top, 9, 140))
+        heat_w, heat_h = grid["heat_size"]
+        bar_gap, bar_w = grid["bar"]
+        for field, panel_title, kind in _PANELS:
+            left, top = grid["heat"][field]
+            ax = fig.add_axes(rect(left, top, heat_w, heat_h))
+            cax = fig.add_axes(rect(left + heat_w + bar_gap, top, bar_w, heat_h))
             a = self.data[field].T  # (H, T): units by time
             if kind == "gate":
-                im = gate_image(ax, a, cax=cax)
+                im = gate_image(ax, a, cax=cax, font=font)
             else:
-                im = signed_image(ax, a, 1.0 if field in "gh" else self.c_limit, cax=cax)
+                im = signed_image(ax, a, 1.0 if field in "gh" else self.c_limit, cax=cax,
+                                  font=font)
             im.set_extent(extent)
-            style_axes(ax, panel_title, "time step $t$", "unit" if col == 0 else None)
+            style_axes(ax, panel_title, "time step $t$" if field in grid["xlabel"] else None,
+                       "unit" if field in grid["ylabel"] else None, font=font)
+            fewer_ticks(ax.xaxis, grid["ticks"])
+            fewer_ticks(ax.yaxis, grid["ticks"])
+            if grid["ticks"]:
+                cax.yaxis.set_major_locator(MaxNLocator(2, symmetric=kind == "signed"))
             self.axes[field], self.images[field] = ax, im
             self.cursors.append(add_cursor(ax, 0))
             box = ax.add_patch(plt.Rectangle((-0.5, -0.5), T, 1, fill=False, ec="white",
@@ -331,8 +392,8 @@ class UnrolledFigure(SliderFigure):
         # the input sequence, above the heatmaps
         # the legend beside the input: one column up to 4 inputs, two up to 8 (a narrower axes)
         n_lines = self.x.shape[1] if self.x is not None and self.x.shape[1] <= 8 else 0
-        legend_cols = 1 if n_lines <= 4 else 2
-        ax_x = fig.add_axes(rect(62, 36, 650 if legend_cols == 1 else 580, 92))
+        legend_cols = 1 if n_lines <= grid["legend_rows"] else 2
+        ax_x = fig.add_axes(rect(*grid["input" if legend_cols == 1 else "input_narrow"]))
         self.axes["x"] = ax_x
         self.input_lines = []
         if self.x is not None and self.x.shape[1] <= 8:
@@ -341,8 +402,9 @@ class UnrolledFigure(SliderFigure):
                 self.input_lines.append(ln)
             lim = signed_limit(self.x) * 1.1
             ax_x.set_ylim(-lim, lim)
-            ax_x.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=FONT["legend"],
-                        frameon=False, ncols=legend_cols, columnspacing=0.8, handlelength=1.5)
+            ax_x.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=font["legend"],
+                        frameon=False, ncols=legend_cols, columnspacing=0.8, handlelength=1.5,
+                        **grid["legend"])
         elif self.x is not None:
             im = ax_x.imshow(self.x.T, cmap=SIGNED_CMAP, aspect="auto", origin="lower",
                              vmin=-signed_limit(self.x), vmax=signed_limit(self.x),
@@ -351,14 +413,15 @@ class UnrolledFigure(SliderFigure):
             self.images["x"] = im
         else:
             ax_x.text(0.5, 0.5, "(no input given)", transform=ax_x.transAxes, ha="center",
-                      va="center", fontsize=FONT["label"], color="0.5")
+                      va="center", fontsize=font["label"], color="0.5")
         ax_x.set_xlim(-0.5, T - 0.5)
-        style_axes(ax_x, title or "$x_t$ input sequence", None, "input")
+        style_axes(ax_x, title or "$x_t$ input sequence", None, "input", font=font)
+        fewer_ticks(ax_x.yaxis, grid["ticks"])
         self.cursors.insert(0, add_cursor(ax_x, 0))
 
         # one unit's six values as lines
-        ax_ug = fig.add_axes(rect(62, 634, 290, 110))
-        ax_us = fig.add_axes(rect(462, 634, 290, 110))
+        ax_ug = fig.add_axes(rect(*grid["unit_gates"]))
+        ax_us = fig.add_axes(rect(*grid["unit_signed"]))
         self.axes["unit_gates"], self.axes["unit_signed"] = ax_ug, ax_us
         ax_ug.set_ylim(-0.05, 1.05)
         ax_us.axhline(0, color="0.75", lw=1)
@@ -372,17 +435,22 @@ class UnrolledFigure(SliderFigure):
             self.unit_lines[field], self.unit_dots[field] = ln, dot
         # Static titles: the readout's first line and the boxed row name the unit (a title
         # with mathtext redrawn on every move would cost ~2 ms).
-        for ax, what in ((ax_ug, "gates $f_t, i_t, o_t$"), (ax_us, "$g_t, c_t, h_t$")):
+        for ax, unit_title in zip((ax_ug, ax_us), grid["unit_titles"], strict=True):
             ax.set_xlim(-0.5, T - 0.5)
-            style_axes(ax, f"the selected unit: {what}", "time step $t$", None)
-            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=FONT["legend"],
-                      frameon=False)
+            style_axes(ax, unit_title, "time step $t$", None, font=font)
+            fewer_ticks(ax.xaxis, grid["ticks"] + 1 if grid["ticks"] else None)
+            if grid["ticks"] and ax is ax_ug:
+                ax.set_yticks([0, 0.5, 1])
+            elif grid["ticks"]:  # the signed panel's limits follow the unit
+                ax.yaxis.set_major_locator(MaxNLocator(3))
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=font["legend"],
+                      frameon=False, **grid["legend"])
             self.cursors.append(add_cursor(ax, 0))
 
         # the numbers at (t, unit), labels and values, in one fast monospace block
         rows = self._readout_rows(0, 0)
         self._label_width = max(len(label) for label, value in rows if value)
-        self.readout = _text_panel(fig, rect(62, 796, 770, 160), FONT["readout"] - 1)
+        self.readout = _text_panel(fig, rect(*grid["readout"]), font["readout"] - 1)
         self._moving = (self.cursors + self.unit_boxes + list(self.unit_lines.values())
                         + list(self.unit_dots.values()) + [self.readout])
         return fig

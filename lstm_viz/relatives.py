@@ -9,19 +9,22 @@ import ipywidgets as widgets
 import matplotlib.patheffects as path_effects
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .fast_drawing import _text_panel
 from .sliders import SliderFigure
 from .style import (
-    FONT,
+    DPI,
     GATE_CMAP,
     GATE_LIMITS,
     add_cursor,
     gate_image,
+    layout_font,
     new_figure,
     signed_limit,
     style_axes,
 )
+from .style import layout as read_layout
 
 # Line colours by role, the same in every column: what keeps the memory, what writes it, and
 # the third gate (the LSTM's output gate, the GRU's reset gate); the state is black.
@@ -38,6 +41,36 @@ _KINDS = {
             "heat": "$u_t$ update gate", "state_title": "$h_t$ hidden state"},
 }
 ROLES = ("keep", "write", "third", "state")
+
+
+def _rows(height_px, **rows):
+    """{row: (bottom, height)} figure fractions from {row: (top, height)} pixels."""
+    return {name: (1 - (top + h) / height_px, h / height_px) for name, (top, h) in rows.items()}
+
+
+# Where RelativesFigure's rows go in each layout (lstm_viz.layout()): (bottom, height) figure
+# fractions; the columns share the width the same way in both (one a model, 840 px).
+_GRID = {
+    "notebook": {  # 10.5 x 9.2 in = 840 x 736 px, lstm_viz.FONT
+        "size": (840, 736), "font": None,
+        "input": (0.855, 0.095), "step_left": 0.775, "step_readout": (0.86, 0.09),
+        "label": 0.800,
+        "heat": (0.575, 0.175), "gates": (0.355, 0.15), "state": (0.175, 0.12),
+        "readout": (0.0, 0.095), "time_ticks": "heat gates state",  # panels with time labels
+        "bar_left": 0.935, "few_ticks": False,  # the colorbar; matplotlib's tick locators
+    },
+    # 840 x 460 px, landscape, for a projector (classroom mode): at most 848 px wide as lesson
+    # 8 asserts, zoomed ~1.4 at 1280x720, so 12.5 pt (the smallest, with PROJECTOR_FONT's
+    # roles) is ~19 px. Only the state panel, at the bottom, labels its time axis.
+    "projector": {
+        "size": (840, 460),
+        "font": {"title": 15, "label": 14, "tick": 13.5, "readout": 13.5, "legend": 12.5},
+        **_rows(460, input=(28, 50), step_readout=(26, 44), heat=(142, 56), gates=(242, 52),
+                state=(326, 40), readout=(424, 34)),
+        "label": 1 - 119 / 460, "time_ticks": "state", "step_left": 0.79,
+        "bar_left": 0.92, "few_ticks": True,  # fewer ticks on the input's and states' axes
+    },
+}
 
 
 def _model_arrays(label, trace, batch):
@@ -88,9 +121,14 @@ class RelativesFigure(SliderFigure):
     gates as lines by role (keep: f_t or u_t, write: i_t or 1 - u_t, third: o_t or r_t) and its
     state (c_t or h_t); and the numbers at step t. The same colour is the same role in every
     column. The one control is the slider "step t".
+
+    `layout` "notebook" (840 x 736 px) or "projector" (landscape, 840 x 460 px, larger fonts:
+    classroom mode); default `lstm_viz.layout()`, which reads $LSTM_VIZ_LAYOUT.
     """
 
-    def __init__(self, models, x, *, t=0, marks=(), batch=0, input_labels=None, blit="auto"):
+    def __init__(self, models, x, *, t=0, marks=(), batch=0, input_labels=None, blit="auto",
+                 layout=None):
+        self.layout = read_layout(layout)
         models = list(models)
         if not 1 <= len(models) <= 4:
             raise ValueError("models must list one to four (label, trace, unit); got "
@@ -143,50 +181,56 @@ class RelativesFigure(SliderFigure):
 
     def _build(self):
         T, n = self.T, len(self.data)
-        fig = new_figure(figsize=(10.5, 9.2))  # 840 x 736 px at DPI 80
+        grid = _GRID[self.layout]
+        font = grid["font"] or layout_font("notebook")
+        fig = new_figure(figsize=(grid["size"][0] / DPI, grid["size"][1] / DPI))
         steps = np.arange(T)
         width = 0.87 / n  # each column's share of the width
         self.cursors, self.dots, self.readouts, self.axes = [], [], [], []
 
         # the input, once, on top
-        ax_x = fig.add_axes([0.08, 0.855, 0.54, 0.095])
+        ax_x = fig.add_axes([0.08, grid["input"][0], 0.54, grid["input"][1]])
         for j in range(self.x.shape[1]):
             ax_x.plot(steps, self.x[:, j], lw=1.8, label=self.input_labels[j])
         ax_x.set_xlim(-0.5, T - 0.5)
         lim = signed_limit(self.x) * 1.15
         ax_x.set_ylim(min(-0.1, self.x.min() * 1.15), lim)
-        style_axes(ax_x, "$x_t$: the same input for every model", None, None)
-        ax_x.legend(loc="upper left", bbox_to_anchor=(1.0, 1.1), fontsize=FONT["legend"],
+        style_axes(ax_x, "$x_t$: the same input for every model", None, None, font=font)
+        if grid["few_ticks"]:
+            ax_x.yaxis.set_major_locator(MaxNLocator(3))
+        ax_x.legend(loc="upper left", bbox_to_anchor=(1.0, 1.1), fontsize=font["legend"],
                     frameon=False)
         self.cursors.append(add_cursor(ax_x, 0))
         self._mark(ax_x)
-        self.step_readout = _text_panel(fig, [0.775, 0.86, 0.2, 0.09], FONT["readout"] - 1)
+        self.step_readout = _text_panel(fig, [grid["step_left"], grid["step_readout"][0], 0.2,
+                                              grid["step_readout"][1]], font["readout"] - 1)
 
         for k, (label, kind, data, unit) in enumerate(zip(self.labels, self.kinds, self.data,
                                                            self.units, strict=True)):
             spec = _KINDS[kind]
             left = 0.08 + k * width
             w = width - 0.055
-            fig.text(left + w / 2, 0.800, label, ha="center", va="bottom",
-                     fontsize=FONT["title"], fontweight="bold")
+            fig.text(left + w / 2, grid["label"], label, ha="center", va="bottom",
+                     fontsize=font["title"], fontweight="bold")
             # the gate that keeps: every unit over time
-            ax_h = fig.add_axes([left, 0.575, w, 0.175])
+            ax_h = fig.add_axes([left, grid["heat"][0], w, grid["heat"][1]])
             H = data["keep"].shape[1]
             extent = (-0.5, T - 0.5, -0.5, H - 0.5)
             if k == 0:  # one colorbar for every heatmap: the same limits 0 and 1
-                im = gate_image(ax_h, data["keep"].T, label="gate value",
-                                cax=fig.add_axes([0.935, 0.575, 0.012, 0.175]))
+                im = gate_image(ax_h, data["keep"].T, label="gate value", font=font,
+                                cax=fig.add_axes([grid["bar_left"], grid["heat"][0], 0.012,
+                                                  grid["heat"][1]]))
             else:
                 im = ax_h.imshow(data["keep"].T, cmap=GATE_CMAP, vmin=GATE_LIMITS[0],
                                  vmax=GATE_LIMITS[1], aspect="auto", interpolation="nearest",
                                  origin="lower")
             im.set_extent(extent)
-            style_axes(ax_h, spec["heat"], None, "unit" if k == 0 else None)
+            style_axes(ax_h, spec["heat"], None, "unit" if k == 0 else None, font=font)
             ax_h.add_patch(plt.Rectangle((-0.5, unit - 0.5), T, 1, fill=False, ec="white",
                                          lw=1.3, path_effects=[path_effects.withStroke(
                                              linewidth=3, foreground="black")]))
             # the selected unit's three gates
-            ax_g = fig.add_axes([left, 0.355, w, 0.15])
+            ax_g = fig.add_axes([left, grid["gates"][0], w, grid["gates"][1]])
             ax_g.set(xlim=(-0.5, T - 0.5), ylim=(-0.05, 1.05))
             for role in ("keep", "write", "third"):
                 ax_g.plot(steps, data[role][:, unit], color=ROLE_COLORS[role], lw=2,
@@ -194,12 +238,12 @@ class RelativesFigure(SliderFigure):
                 (dot,) = ax_g.plot([0], [0], "o", color=ROLE_COLORS[role], ms=8, mec="black",
                                    zorder=3)  # above the cursor
                 self.dots.append((k, role, dot))
-            style_axes(ax_g, None, None, "gate" if k == 0 else None)
+            style_axes(ax_g, None, None, "gate" if k == 0 else None, font=font)
             ax_g.legend(loc="lower left", bbox_to_anchor=(-0.02, 0.98), ncols=3,
-                        fontsize=FONT["legend"], frameon=False, handlelength=1.2,
+                        fontsize=font["legend"], frameon=False, handlelength=1.2,
                         columnspacing=0.8, handletextpad=0.4)
             # its state
-            ax_s = fig.add_axes([left, 0.175, w, 0.12])
+            ax_s = fig.add_axes([left, grid["state"][0], w, grid["state"][1]])
             state = data["state"][:, unit]
             peak = np.ceil(max(0.05, float(np.abs(state).max())) * 1.15 * 20) / 20  # 0.05s
             ax_s.set(xlim=(-0.5, T - 0.5), ylim=(-peak, peak))
@@ -208,14 +252,18 @@ class RelativesFigure(SliderFigure):
             (dot,) = ax_s.plot([0], [0], "o", color=ROLE_COLORS["state"], ms=8, mec="black",
                                zorder=3)
             self.dots.append((k, "state", dot))
-            style_axes(ax_s, None, "time step $t$", "state" if k == 0 else None)
-            ax_s.set_title(f"{spec['state_title']}, unit {unit}", fontsize=FONT["label"])
-            for ax in (ax_h, ax_g, ax_s):
+            style_axes(ax_s, None, "time step $t$", "state" if k == 0 else None, font=font)
+            ax_s.set_title(f"{spec['state_title']}, unit {unit}", fontsize=font["label"])
+            if grid["few_ticks"]:  # 0 and the peak: "-0.25" beside the next column is too wide
+                ax_s.set_yticks([0, peak], [f"{0:g}", f"{peak:g}"])
+            for name, ax in (("heat", ax_h), ("gates", ax_g), ("state", ax_s)):
+                if name not in grid["time_ticks"]:  # the state panel below labels the steps
+                    ax.tick_params(labelbottom=False)
                 self.cursors.append(add_cursor(ax, 0))
                 self._mark(ax)
             self.axes.append({"heat": ax_h, "gates": ax_g, "state": ax_s, "image": im})
-            self.readouts.append(_text_panel(fig, [left - 0.035, 0.0, width, 0.095],
-                                             FONT["readout"] - 1))
+            self.readouts.append(_text_panel(fig, [left - 0.035, grid["readout"][0], width,
+                                                   grid["readout"][1]], font["readout"] - 1))
         self._moving = (self.cursors + [d for _, _, d in self.dots] + self.readouts
                         + [self.step_readout])
         return fig

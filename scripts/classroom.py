@@ -259,6 +259,7 @@ def serve(target, *, ip, port, token, class_size, cull_after, voila_args=()):
     """Run Voila in this process until Ctrl+C, SIGTERM or SIGHUP; returns the exit code."""
     check_token(token, ip)
     os.environ.pop("CLASSROOM_TOKEN", None)  # the kernels inherit this environment
+    os.environ["LSTM_VIZ_LAYOUT"] = "projector"  # lstm_viz.layout(): landscape lesson figures
     os.environ["JUPYTER_PATH"] = voila_env()["JUPYTER_PATH"]  # before Voila looks for templates
     import psutil
     from jupyter_core.paths import jupyter_runtime_dir

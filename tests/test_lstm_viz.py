@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -1257,40 +1258,190 @@ def test_every_lesson_figure_fits_the_output_area(data):
             view.close()
 
 
+def _fonts_and_cuts(name, view, smallest):
+    """Nothing drawn falls outside the canvas (titles, legends, tick labels, the readout), no
+    legend overlaps another axes, and no text (legends and the readout too) is smaller than
+    `smallest` points. Returns the boxes checked, [(what, bbox)] in pixels."""
+    if hasattr(view, "set") and "checkpoint" in view.values:
+        view.set(checkpoint=1)  # the longer checkpoint label
+    fig = view.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.canvas.get_width_height()
+    readouts = [view.readout] if hasattr(view, "readout") else []
+    readouts += getattr(view, "readouts", [])  # lesson 8's, one a model, and its step's
+    readouts += [view.step_readout] if hasattr(view, "step_readout") else []
+    boxes = [(f"readout {r.get_text()[:30]!r}", r.get_window_extent(renderer))
+             for r in readouts]
+    for r in readouts:
+        assert r._prop.get_size() >= smallest, (name, "readout", r._prop.get_size())
+    for ax in fig.axes:
+        if ax.axison:  # everything an axes draws: ticks, labels, title, legend
+            boxes.append((f"axes {ax.get_title()!r}", ax.get_tightbbox(renderer)))
+        legend = ax.get_legend()
+        ticks = [*ax.get_xticklabels(), *ax.get_yticklabels()] if ax.axison else []  # drawn
+        for text in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts, *ticks,
+                     *(legend.get_texts() if legend else [])]:
+            if text.get_text() and text.get_visible():
+                assert text.get_fontsize() >= smallest, (name, text.get_text(),
+                                                         text.get_fontsize())
+    for ax in fig.axes:  # a legend beside its axes overlaps no other axes
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        lbox = legend.get_window_extent(renderer)
+        for other in fig.axes:
+            if other is not ax and other.axison:
+                obox = other.get_tightbbox(renderer)
+                assert not lbox.overlaps(obox), (
+                    f"{name}: the legend of {ax.get_title()!r} overlaps "
+                    f"{other.get_title()!r}: {lbox} {obox}")
+    for what, box in boxes:
+        assert box.x0 >= -0.5 and box.x1 <= width + 0.5, f"{name}: {what} cut: {box}"
+        assert box.y0 >= -0.5 and box.y1 <= height + 0.5, f"{name}: {what} cut: {box}"
+    return boxes
+
+
 def test_lesson_figures_keep_projector_fonts_and_cut_nothing(data):
     """Nothing drawn falls outside the canvas (titles, legends, tick labels, the readout),
     and no text is smaller than the series' smallest font."""
     smallest = min(lstm_viz.FONT.values()) - 1  # colorbar ticks are FONT["tick"] - 1
     for name, view in _lesson_figures(data):
         try:
-            if hasattr(view, "set") and "checkpoint" in view.values:
-                view.set(checkpoint=1)  # the longer checkpoint label
-            fig = view.figure
-            fig.canvas.draw()
-            renderer = fig.canvas.get_renderer()
-            width, height = fig.canvas.get_width_height()
-            boxes = [(f"readout {view.readout.get_text()[:30]!r}",
-                      view.readout.get_window_extent(renderer))]
-            for ax in fig.axes:
-                if ax.axison:  # everything an axes draws: ticks, labels, title, legend
-                    boxes.append((f"axes {ax.get_title()!r}", ax.get_tightbbox(renderer)))
-                for text in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts,
-                             *ax.get_xticklabels(), *ax.get_yticklabels()]:
-                    if text.get_text():
-                        assert text.get_fontsize() >= smallest, (name, text.get_text())
-            for ax in fig.axes:  # a legend beside its axes overlaps no other axes
-                legend = ax.get_legend()
-                if legend is None:
-                    continue
-                lbox = legend.get_window_extent(renderer)
-                for other in fig.axes:
-                    if other is not ax and other.axison:
-                        obox = other.get_tightbbox(renderer)
-                        assert not lbox.overlaps(obox), (
-                            f"{name}: the legend of {ax.get_title()!r} overlaps "
-                            f"{other.get_title()!r}: {lbox} {obox}")
-            for what, box in boxes:
-                assert box.x0 >= -0.5 and box.x1 <= width + 0.5, f"{name}: {what} cut: {box}"
-                assert box.y0 >= -0.5 and box.y1 <= height + 0.5, f"{name}: {what} cut: {box}"
+            _fonts_and_cuts(name, view, smallest)
         finally:
             view.close()
+
+
+# ---- the projector layout (classroom mode, $LSTM_VIZ_LAYOUT) ------------------------------
+
+# The smallest text (points) of each figure's projector layout. The classroom template zooms
+# UnrolledFigure's 1240 px wide canvas to ~0.98 at 1280x720, where 18 pt at 80 dpi is 19.6 px
+# (18 px down to zoom 0.9); RelativesFigure's stays 840 px wide (lesson 8 asserts that it fits
+# JupyterLab) and 460 px high, zoomed ~1.4: 12.5 pt is ~19 px (18 px down to zoom 1.3).
+PROJECTOR_MIN_PT = {UnrolledFigure: 18, lstm_viz.RelativesFigure: 12.5}
+
+
+def test_layout_reads_the_variable_and_refuses_bad_values(data, monkeypatch):
+    monkeypatch.delenv(lstm_viz.LAYOUT_VARIABLE, raising=False)
+    assert lstm_viz.layout() == "notebook" and lstm_viz.layout_font() is lstm_viz.FONT
+    monkeypatch.setenv(lstm_viz.LAYOUT_VARIABLE, "")
+    assert lstm_viz.layout() == "notebook"
+    monkeypatch.setenv(lstm_viz.LAYOUT_VARIABLE, "projector")
+    assert lstm_viz.layout() == "projector"
+    assert lstm_viz.layout_font() is lstm_viz.PROJECTOR_FONT
+    assert lstm_viz.layout("notebook") == "notebook"  # an explicit value wins
+    x, tr = data
+    view = UnrolledFigure(tr, x)
+    assert view.layout == "projector"
+    view.close()
+    for bad in ("Projector", "slides", " notebook"):
+        monkeypatch.setenv(lstm_viz.LAYOUT_VARIABLE, bad)
+        refused = r"\$LSTM_VIZ_LAYOUT must be one of 'notebook', 'projector'; got "
+        with pytest.raises(ValueError, match=refused + re.escape(repr(bad))):
+            lstm_viz.layout()
+        with pytest.raises(ValueError, match="LSTM_VIZ_LAYOUT must be one of"):
+            UnrolledFigure(tr, x)
+        with pytest.raises(ValueError, match="LSTM_VIZ_LAYOUT must be one of"):
+            lstm_viz.RelativesFigure([("LSTM", tr, 0)], x)
+    monkeypatch.delenv(lstm_viz.LAYOUT_VARIABLE)
+    for bad in ("big", 3):
+        with pytest.raises(ValueError, match=r"layout must be one of 'notebook', 'projector'"):
+            UnrolledFigure(tr, x, layout=bad)
+    with pytest.raises(TypeError, match="font must be a dict"):
+        lstm_viz.style_axes(plt.figure().add_subplot(), "t", font={"title": 20})
+    plt.close("all")
+
+
+def _projector_figures(data, monkeypatch):
+    """The lesson figures that have a projector layout, in it: from $LSTM_VIZ_LAYOUT as in
+    classroom mode (the variants lessons 3, 6, 7 and 8 build) and from the layout argument."""
+    monkeypatch.setenv(lstm_viz.LAYOUT_VARIABLE, "projector")
+    for name, view in _lesson_figures(data):
+        if isinstance(view, UnrolledFigure):
+            yield name, view
+        else:
+            view.close()
+    x, tr = data
+    yield "UnrolledFigure(trace, x, layout='projector')", UnrolledFigure(
+        tr, x, layout="projector", title="$x_t$ a longer title: the input sequence")
+    other = make_lstm(1).trace(x)
+    for n in (1, 2, 3):  # lesson 8 shows three models
+        models = [(["LSTM", "peephole LSTM", "coupled LSTM"][k], [tr, other][k % 2], 5 * k)
+                  for k in range(n)]
+        yield f"RelativesFigure({n} models)", lstm_viz.RelativesFigure(
+            models, x[:, :2], t=20, marks=[12, 31], input_labels=["value $v_t$", "marker $m_t$"])
+    small = SimpleNamespace(**{f: getattr(tr, f) for f in "figo"}, c=0.2 * tr.c, h=0.2 * tr.h)
+    yield "RelativesFigure(small states)", lstm_viz.RelativesFigure(  # long tick labels
+        [("LSTM", small, 3), ("GRU", small, 4), ("peephole LSTM", small, 5)], x[:, :2], t=20)
+
+
+def test_projector_layout_is_landscape_with_big_fonts_and_cuts_nothing(data, monkeypatch):
+    """The projector layout: a landscape canvas (~16:9), no text under the figure's smallest
+    size (PROJECTOR_MIN_PT), nothing cut, no legend over another axes, and the panels (each
+    heatmap with its colorbar, the input, the unit lines, the readouts) overlap no other."""
+    names = []
+    for name, view in _projector_figures(data, monkeypatch):
+        try:
+            names.append(name)
+            assert view.layout == "projector", name
+            width, height = view.figure.get_size_inches() * view.figure.dpi
+            assert 1.6 <= width / height <= 2.4, (name, width, height)
+            if isinstance(view, UnrolledFigure):
+                assert 1200 <= width <= 1240, (name, width)  # 1280x720 less its margins
+            else:  # lesson 8 asserts that it fits JupyterLab's output area
+                assert width <= OUTPUT_AREA_PX, (name, width)
+            assert view.figure.dpi == lstm_viz.DPI
+            boxes = _fonts_and_cuts(name, view, PROJECTOR_MIN_PT[type(view)])
+            fig = view.figure
+            renderer = fig.canvas.get_renderer()
+            # (what, box, the heatmap it belongs to: a colorbar may touch its own heatmap)
+            panels = [(what, box, what) for what, box in boxes if what.startswith("readout")]
+            for ax in fig.axes:
+                if ax.axison:
+                    host = getattr(getattr(ax, "_colorbar", None), "mappable", None)
+                    panels.append((f"axes {ax.get_title()!r}", ax.get_tightbbox(renderer),
+                                   host.axes if host is not None else ax))
+            for k, (a, abox, aowner) in enumerate(panels):
+                for b, bbox, bowner in panels[k + 1:]:
+                    assert aowner is bowner or not abox.overlaps(bbox), (
+                        f"{name}: {a} {abox} overlaps {b} {bbox}")
+        finally:
+            view.close()
+    assert len(names) == 10, names
+
+
+def test_projector_layout_shows_what_the_notebook_layout_shows(data):
+    """The same panels, moving artists, controls and numbers in both layouts."""
+    x, tr = data
+    views = [UnrolledFigure(tr, x, t=40, unit=5, layout=name) for name in lstm_viz.LAYOUTS]
+    try:
+        notebook, projector = views
+        assert notebook.figure.get_size_inches().tolist() == [10.5, 12.0]  # unchanged
+        assert set(notebook.axes) == set(projector.axes)
+        assert len(notebook._moving) == len(projector._moving)
+        assert list(notebook.controls) == list(projector.controls)
+        for view in views:
+            view.set(t=55, unit=7)
+        assert notebook.readout_text() == projector.readout_text()
+        assert notebook.values_at() == projector.values_at()
+        for field in FIELDS_SHOWN:
+            assert (notebook.images[field].get_array() == projector.images[field].get_array()).all()
+    finally:
+        for view in views:
+            view.close()
+    rel = [lstm_viz.RelativesFigure([("LSTM", tr, 3)], x, t=20, layout=name)
+           for name in lstm_viz.LAYOUTS]
+    try:
+        assert rel[0].figure.get_size_inches().tolist() == [10.5, 9.2]  # unchanged
+        assert rel[1].layout == "projector"
+        for view in rel:
+            view.set(t=33)
+        assert rel[0].readout_text() == rel[1].readout_text()
+        assert len(rel[0]._moving) == len(rel[1]._moving)
+    finally:
+        for view in rel:
+            view.close()
+
+
+FIELDS_SHOWN = ("f", "i", "o", "g", "c", "h")

@@ -7,7 +7,8 @@ Chromium, at 1280x720 and at 1920x1080 (the same page, resized: the fit follows 
   nothing); a slider dragged with the mouse beside a zoomed figure still moves and redraws it,
 - no text shown is under 18 px as rendered (computed font size times any CSS zoom): prose,
   printed outputs, widget labels and readouts, formulas (the text drawn inside a canvas is
-  pixels, not text: its size is printed, from lstm_viz.FONT, DPI and the zoom),
+  pixels, not text: its size is computed from lstm_viz's fonts, DPI and the zoom, asserted for
+  the figures in lstm_viz's projector layout (lessons 3, 6, 7, 8), printed for the others),
 - no heading (h1-h4) whose section, up to the next heading, shows nothing,
 - no sentence of the page's prose about cells, running them, the exercise or its solution:
   the class sees neither code nor the cells tagged `classroom-hide` (HIDDEN_CELL_TALK).
@@ -39,7 +40,9 @@ from test_browser import (  # noqa: F401  (browser and chromium_exe are fixtures
     wait_sig,
 )
 
-from lstm_viz.style import DPI, FONT
+from lstm_viz.figures import _GRID as UNROLLED_GRID
+from lstm_viz.relatives import _GRID as RELATIVES_GRID
+from lstm_viz.style import DPI, FONT, PROJECTOR_FONT
 
 pytestmark = pytest.mark.browser
 
@@ -251,9 +254,20 @@ def ready(room, lesson):
     return page
 
 
-def in_canvas_font_px(zoom):
-    """The text drawn inside a canvas as the class sees it: lstm_viz.FONT (points) at DPI."""
-    return {name: round(pt * DPI / 72 * zoom, 1) for name, pt in FONT.items()}
+# The canvases drawn in lstm_viz's projector layout (classroom.py sets $LSTM_VIZ_LAYOUT): their
+# in-canvas text must be 18 px too, at the zoom the template gives them. {(w, h): font}
+PROJECTOR_CANVASES = {
+    tuple(UNROLLED_GRID["projector"]["size"]): PROJECTOR_FONT,  # lessons 3, 6, 7
+    tuple(RELATIVES_GRID["projector"]["size"]): RELATIVES_GRID["projector"]["font"],  # 8
+}
+
+
+def in_canvas_font_px(zoom, font=FONT):
+    """The text drawn inside a canvas as the class sees it: `font` (points) at DPI, and the
+    smallest drawn ("min": colorbar ticks at tick - 1, readouts at readout - 1, legends)."""
+    px = {name: round(pt * DPI / 72 * zoom, 1) for name, pt in font.items()}
+    smallest = min(*font.values(), font["tick"] - 1, font["readout"] - 1)
+    return {**px, "min": round(smallest * DPI / 72 * zoom, 1)}
 
 
 # ---- the tests -----------------------------------------------------------------------------
@@ -311,8 +325,14 @@ def test_figures_fit_the_screen(lesson, size, room, capsys):
         if fig["canvas"]:  # zoomed by CSS, not resized: the kernel's pixels, one for one
             assert fig["canvas"] == pytest.approx(fig["css"], abs=1), (
                 f"{where}: canvas of {fig['canvas']} pixels laid out as {fig['css']}")
-            lines.append(f"{where}, canvas {fig['canvas'][0]}x{fig['canvas'][1]}, in-canvas "
-                         f"text px {in_canvas_font_px(fig['zoom'])}")
+            font = PROJECTOR_CANVASES.get(tuple(fig["canvas"]))
+            projector = font is not None
+            px = in_canvas_font_px(fig["zoom"], font or FONT)
+            lines.append(f"{where}, canvas {fig['canvas'][0]}x{fig['canvas'][1]}"
+                         f"{' (projector layout)' if projector else ''}, in-canvas text px {px}")
+            if projector:  # the others are printed only (lesson 8's, the lessons' own)
+                assert px["min"] >= MIN_TEXT_PX - 0.05, (
+                    f"{where}: in-canvas text of {px['min']} px, under {MIN_TEXT_PX}: {px}")
         else:
             lines.append(f"{where}, static image")
     with capsys.disabled():
