@@ -30,6 +30,7 @@ import os
 import sys
 
 import numpy as np
+import timing
 from threadpoolctl import threadpool_limits
 from timing import measure
 
@@ -120,19 +121,9 @@ def main():
         return reading(samples, min_sample_s)
     results = {}
     for threads in ("1 thread", "default threads"):
-        limit = 1 if threads == "1 thread" else None
-        with threadpool_limits(limit):
-            if torch is not None:
-                old = torch.get_num_threads()
-                if limit:
-                    torch.set_num_threads(1)
-            try:
-                load = os.getloadavg()[0]
-                rows = {shape: measure(contenders(shape), samples, min_sample_s)
-                        for shape in SHAPES}
-            finally:
-                if torch is not None:
-                    torch.set_num_threads(old)
+        with timing.threads(1 if threads == "1 thread" else None):
+            load = os.getloadavg()[0]
+            rows = {shape: measure(contenders(shape), samples, min_sample_s) for shape in SHAPES}
         results[threads] = rows
         print(f"\n## {threads}: median ms per training step (forward, cross-entropy, backward); "
               f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")

@@ -24,7 +24,7 @@ import math
 import os
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+import timing
 from timing import measure
 
 from lstm_core import LSTM
@@ -90,18 +90,8 @@ def main():
     samples, min_sample_s = (7, 0.05) if args.quick else (25, 0.1)
     results = {}
     for threads in ("default threads", "1 thread"):
-        limit = 1 if threads == "1 thread" else None
-        with threadpool_limits(limit):
-            if torch is not None:
-                old = torch.get_num_threads()
-                if limit:
-                    torch.set_num_threads(1)
-            try:
-                rows = {shape: measure(contenders(shape), samples, min_sample_s)
-                        for shape in SHAPES}
-            finally:
-                if torch is not None:
-                    torch.set_num_threads(old)
+        with timing.threads(1 if threads == "1 thread" else None):
+            rows = {shape: measure(contenders(shape), samples, min_sample_s) for shape in SHAPES}
         results[threads] = rows
         load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
         print(f"\n## {threads}: median ms per training step (forward + backward); "

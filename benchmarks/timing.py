@@ -1,9 +1,13 @@
 """Interleaved medians, shared by the benchmark scripts (run them from any directory:
 `python benchmarks/bench_*.py` puts this folder on the import path)."""
 
+import contextlib
 import math
 import statistics
+import sys
 import time
+
+from threadpoolctl import threadpool_limits
 
 
 def measure(runs, samples, min_sample_s):
@@ -26,3 +30,19 @@ def measure(runs, samples, min_sample_s):
                 run()
             times[name].append((time.perf_counter() - t) / n)
     return {name: statistics.median(v) for name, v in times.items()}
+
+
+@contextlib.contextmanager
+def threads(limit):
+    """numpy's BLAS, and torch if the script imported it, limited to `limit` threads inside
+    the block (None: their defaults); torch's own setting is put back after it."""
+    torch = sys.modules.get("torch")
+    with threadpool_limits(limit):
+        old = torch.get_num_threads() if torch is not None else None
+        if torch is not None and limit:
+            torch.set_num_threads(limit)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(old)
